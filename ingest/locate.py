@@ -1,0 +1,215 @@
+"""Turn a location (local path, http(s) URL, or a .zip holding the CSV) into a local file with its facts.
+
+Downloads stream into ``<warehouse>/landing`` as ``*.part`` and are renamed only once complete, so an interrupted
+download never counts as a file. The SHA-256 and the line count are computed in the same pass that downloads,
+unzips or reads the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote, urlparse
+
+from ingest.errors import FetchError
+
+log = logging.getLogger(__name__)
+
+CHUNK = 8 * 1024 * 1024
+PROGRESS_EVERY = 1024**3  # log progress once per GiB
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What one pass over a file tells: its digest, size and physical lines."""
+
+    sha256: str
+    size: int
+    newlines: int
+    last_byte: bytes
+    blank_lines: tuple[int, ...] = ()  # 1-based physical line numbers of empty lines (CSV readers skip them)
+
+    @property
+    def ends_with_newline(self) -> bool:
+        """Return whether the file's last byte is a line break."""
+        return self.last_byte == b"\n"
+
+    @property
+    def physical_lines(self) -> int:
+        """Return the number of lines, counting a last line without a line break."""
+        return self.newlines + (0 if self.ends_with_newline or self.size == 0 else 1)
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A local file ready to load and where it came from."""
+
+    location: str  # what the user gave: path or URL, with ``!member`` for a file inside a zip
+    path: Path  # the local file to read
+    facts: FileFacts
+    container_sha256: str | None = None  # the zip's SHA-256 when the file came out of one
+
+
+class _Digest:
+    """Accumulate SHA-256, size and line breaks over chunks."""
+
+    def __init__(self, label: str) -> None:
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self.newlines = 0
+        self.last = b""
+        self.tail = b""
+        self.blank_lines: set[int] = set()
+        self.label = label
+        self._next_report = PROGRESS_EVERY
+        self._started = time.monotonic()
+
+    def update(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        self.sha.update(chunk)
+        self._find_blank_lines(chunk)
+        self.size += len(chunk)
+        self.newlines += chunk.count(b"\n")
+        self.last = chunk[-1:]
+        self.tail = chunk[-2:]
+        if self.size >= self._next_report:
+            rate = self.size / max(time.monotonic() - self._started, 1e-9) / 1024**2
+            log.info("%s: %.1f GiB so far (%.0f MiB/s)", self.label, self.size / 1024**3, rate)
+            self._next_report += PROGRESS_EVERY
+
+    def _find_blank_lines(self, chunk: bytes) -> None:
+        # An empty line is a line break followed by a line break (LF or CRLF files). The previous chunk's last two
+        # bytes are searched again so a blank line split across chunks is still found; the set drops repeats.
+        data = self.tail + chunk
+        newlines_before_data = self.newlines - self.tail.count(b"\n")
+        for pattern in (b"\n\n", b"\n\r\n"):
+            start = data.find(pattern)
+            while start != -1:
+                self.blank_lines.add(newlines_before_data + data.count(b"\n", 0, start + 1) + 1)
+                start = data.find(pattern, start + 1)
+
+    def facts(self) -> FileFacts:
+        return FileFacts(self.sha.hexdigest(), self.size, self.newlines, self.last, tuple(sorted(self.blank_lines)))
+
+
+def _copy(source: BinaryIO, sink: BinaryIO | None, digest: _Digest) -> None:
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
+        if sink is not None:
+            sink.write(chunk)
+
+
+def scan(path: Path) -> FileFacts:
+    """Return the SHA-256, size and line-break count of a local file in one streaming pass."""
+    digest = _Digest(f"hashing {path.name}")
+    with path.open("rb") as handle:
+        _copy(handle, None, digest)
+    return digest.facts()
+
+
+def is_url(location: str) -> bool:
+    """Return whether ``location`` is an http(s) URL."""
+    return urlparse(location).scheme in ("http", "https")
+
+
+def download(url: str, landing: Path, timeout: float = 60.0) -> tuple[Path, FileFacts]:
+    """Stream ``url`` into ``landing``; return the completed file and its facts.
+
+    The file is written as ``<name>.part`` and renamed when complete; a short read (fewer bytes than the server's
+    Content-Length) or any network error removes the partial file and raises :class:`FetchError`.
+    """
+    landing.mkdir(parents=True, exist_ok=True)
+    name = Path(unquote(urlparse(url).path)).name or "download"
+    part = landing / f"{name}.part"
+    digest = _Digest(f"downloading {name}")
+    expected: int | None = None
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "peru-public-monitoring/0.1 (ingest)"})
+        with urllib.request.urlopen(request, timeout=timeout) as response, part.open("wb") as sink:
+            length = response.headers.get("Content-Length")
+            expected = int(length) if length and length.isdigit() else None
+            log.info("downloading %s (%s bytes)", url, expected if expected is not None else "unknown size")
+            _copy(response, sink, digest)
+        if expected is not None and digest.size != expected:
+            raise FetchError(
+                f"download of {url} was interrupted: got {digest.size:,} of {expected:,} bytes; nothing was loaded"
+            )
+    except FetchError:
+        part.unlink(missing_ok=True)
+        raise
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        part.unlink(missing_ok=True)
+        raise FetchError(f"download of {url} failed after {digest.size:,} bytes: {exc}; nothing was loaded") from exc
+    facts = digest.facts()
+    final = landing / f"{facts.sha256[:12]}-{name}"
+    part.replace(final)
+    log.info("downloaded %s: %s bytes, sha256 %s", final.name, f"{facts.size:,}", facts.sha256)
+    return final, facts
+
+
+def _pick_member(archive: zipfile.ZipFile, zip_path: Path, wanted: str | None) -> zipfile.ZipInfo:
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if wanted is not None:
+        for member in members:
+            if member.filename == wanted:
+                return member
+        raise FetchError(f"{zip_path}: no member {wanted!r}; members: {', '.join(m.filename for m in members)}")
+    csvs = [m for m in members if m.filename.lower().endswith((".csv", ".txt"))]
+    if len(csvs) != 1:
+        raise FetchError(
+            f"{zip_path}: expected exactly one .csv inside, found {len(csvs)} "
+            f"({', '.join(m.filename for m in members) or 'empty archive'}); name one as {zip_path}!<member>"
+        )
+    return csvs[0]
+
+
+def unzip(zip_path: Path, landing: Path, member: str | None = None) -> tuple[Path, FileFacts, str]:
+    """Extract the CSV inside ``zip_path`` (streamed); return it, its facts and the zip's SHA-256."""
+    container = scan(zip_path).sha256
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            info = _pick_member(archive, zip_path, member)
+            target_dir = landing / f"{container[:12]}-{zip_path.stem}"
+            target_dir.mkdir(parents=True, exist_ok=True)
+            target = target_dir / Path(info.filename).name
+            part = target.with_name(target.name + ".part")
+            digest = _Digest(f"unzipping {info.filename}")
+            with archive.open(info) as source, part.open("wb") as sink:
+                _copy(source, sink, digest)
+            part.replace(target)
+    except zipfile.BadZipFile as exc:
+        raise FetchError(f"{zip_path} is not a readable zip archive: {exc}") from exc
+    log.info("unzipped %s from %s (%s bytes)", info.filename, zip_path.name, f"{digest.size:,}")
+    return target, digest.facts(), container
+
+
+def land(location: str, landing: Path) -> LandedFile:
+    """Resolve ``location`` to a local file with its facts: download URLs, unzip archives, hash local files.
+
+    ``archive.zip!member.csv`` names one member of an archive holding several files.
+    """
+    member: str | None = None
+    base = location
+    if "!" in location and location.split("!", 1)[0].lower().endswith(".zip"):
+        base, member = location.split("!", 1)
+    if is_url(base):
+        path, facts = download(base, landing)
+    else:
+        path = Path(base).expanduser()
+        if not path.is_file():
+            raise FetchError(f"{location}: no such file")
+        facts = None
+    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+        if not zipfile.is_zipfile(path):
+            raise FetchError(f"{location} is not a readable zip archive")
+        csv_path, csv_facts, container = unzip(path, landing, member)
+        return LandedFile(f"{location}" if member else f"{base}!{csv_path.name}", csv_path, csv_facts, container)
+    return LandedFile(location, path, facts or scan(path))

@@ -1,0 +1,29 @@
+"""Shared fixtures: the real published files in ../shared/realdata, read as they are, and scratch warehouses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = ROOT.parent / "shared" / "realdata"
+SIAF_SAMPLE = REALDATA / "siaf_gasto" / "mef-2026-gasto-diario.head.csv"
+UBIGEO_INEI = ROOT / "reference" / "ubigeo" / "ubigeo-inei-2025.csv"
+
+
+@pytest.fixture(scope="session")
+def siaf_sample() -> Path:
+    """The first 127 rows of MEF's 2026-Gasto-Diario.csv, byte for byte."""
+    if not SIAF_SAMPLE.is_file():
+        pytest.fail(f"real SIAF sample missing at {SIAF_SAMPLE}: the tests need ../shared/realdata beside the project")
+    return SIAF_SAMPLE
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty warehouse folder, also set as $WAREHOUSE_DIR."""
+    path = tmp_path / "warehouse"
+    path.mkdir()
+    monkeypatch.setenv("WAREHOUSE_DIR", str(path))
+    return path

@@ -1,0 +1,80 @@
+"""Loading twice equals loading once; a newer file for a year replaces that year, and only that year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.load import load
+from ingest.sources.siaf_gasto import LEGACY_RENAMES
+from tests.ingest.helpers import edited_copy, query
+
+
+def _counts(warehouse: Path) -> list[tuple]:
+    return query(warehouse, "select ano_eje, count(*), sum(monto_devengado) from raw.siaf_gasto group by 1 order by 1")
+
+
+def _as_year(lines: list[bytes], year: bytes) -> list[bytes]:
+    return [lines[0], *(line.replace(b'"2026"', b'"' + year + b'"', 1) for line in lines[1:])]
+
+
+def test_same_file_twice_leaves_one_copy(siaf_sample: Path, warehouse: Path) -> None:
+    first = load("siaf-gasto", str(siaf_sample))
+    once = _counts(warehouse)
+    second = load("siaf-gasto", str(siaf_sample))
+    assert second.status == "unchanged" and "identical to load 1" in second.message
+    assert _counts(warehouse) == once
+    forced = load("siaf-gasto", str(siaf_sample), force=True)
+    assert forced.status == "loaded"
+    assert _counts(warehouse) == once
+    assert query(warehouse, "select distinct _load_id from raw.siaf_gasto") == [(forced.load_id,)]
+    assert query(warehouse, "select count(*) from information_schema.tables where table_schema = 'raw_loads'") == [(1,)]
+    assert first.rows_loaded == forced.rows_loaded == 127
+
+
+def test_newer_file_replaces_its_year_only(siaf_sample: Path, warehouse: Path, tmp_path: Path) -> None:
+    older_year = edited_copy(siaf_sample, tmp_path / "2025-Gasto.csv", lambda ls: _as_year(ls, b"2025"))
+    load("siaf-gasto", str(older_year))
+    load("siaf-gasto", str(siaf_sample))
+    before = _counts(warehouse)
+    assert [row[:2] for row in before] == [(2025, 127), (2026, 127)]
+
+    # The next day's file: the same year with fewer rows.
+    newer = edited_copy(siaf_sample, tmp_path / "2026-Gasto-Diario.csv", lambda ls: [*ls[:101], b""])
+    result = load("siaf-gasto", str(newer))
+    assert result.partitions == ["2026"] and result.rows_loaded == 100
+    after = _counts(warehouse)
+    assert after[0] == before[0]
+    assert after[1][:2] == (2026, 100)
+    assert query(warehouse, "select count(*), max(_source_row) from raw.siaf_gasto where ano_eje = 2026") == [
+        (100, 100)
+    ]
+    current = query(warehouse, "select partition_value, load_id from ops.current_partitions order by 1")
+    assert current == [("2025", 1), ("2026", result.load_id)]
+
+
+def test_legacy_layout_is_detected_and_mapped(siaf_sample: Path, warehouse: Path, tmp_path: Path) -> None:
+    # The older YYYY-Gasto.csv header: three renamed code pairs and no TIPO_ACT_PROY_NOMBRE column.
+    def to_legacy(lines: list[bytes]) -> list[bytes]:
+        out = []
+        drop = 21  # position of TIPO_ACT_PROY_NOMBRE
+        for number, line in enumerate(lines):
+            if not line:
+                out.append(line)
+                continue
+            fields = line.split(b'","')
+            del fields[drop]
+            if number == 0:
+                for canonical, legacy in LEGACY_RENAMES.items():
+                    fields = [legacy.encode() if f == canonical.upper().encode() else f for f in fields]
+            out.append(b'","'.join(fields))
+        return out
+
+    legacy = edited_copy(siaf_sample, tmp_path / "2019-Gasto.csv", to_legacy)
+    result = load("siaf-gasto", str(legacy))
+    assert (result.layout, result.rows_loaded) == ("gasto-anual-legacy", 127)
+    rows = query(
+        warehouse,
+        "select count(*), count(tipo_act_proy_nombre), min(nivel_gobierno), min(fuente_financiamiento),"
+        " min(categoria_gasto) from raw.siaf_gasto",
+    )
+    assert rows == [(127, 0, "R", "1", "5")]

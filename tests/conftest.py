@@ -27,3 +27,14 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("WAREHOUSE_DIR", str(path))
     return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep Airflow's home, metadata DB and config out of the user's ~/airflow during tests."""
+    import os
+    import tempfile
+
+    home = Path(tempfile.mkdtemp(prefix="airflow-home-"))
+    os.environ.setdefault("AIRFLOW_HOME", str(home))
+    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))

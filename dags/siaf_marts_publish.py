@@ -1,0 +1,52 @@
+"""
+### Build, validate and publish the SIAF marts
+
+Runs whenever `raw.siaf_gasto` is updated: `dbt build` (staging → intermediate → marts, with dbt's data and unit
+tests) on the working warehouse, then the Great Expectations quality gate, then publishes the marts atomically as
+`$WAREHOUSE_DIR/published.duckdb`. A failed gate fails the run, names the failing checks and the report, and leaves
+the previous published file untouched. All three write or hold the DuckDB file, so they share the one-slot pool.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+
+from pipeline.assets import PUBLISHED_MARTS, SIAF_GASTO_RAW, WAREHOUSE_POOL
+
+
+@dag(
+    dag_id="siaf_marts_publish",
+    schedule=[SIAF_GASTO_RAW],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["siaf", "dbt", "quality", "publish"],
+    doc_md=__doc__,
+)
+def siaf_marts_publish() -> None:
+    @task(pool=WAREHOUSE_POOL)
+    def dbt_build() -> int:
+        from pipeline.tasks import build_marts
+
+        return build_marts()
+
+    @task(pool=WAREHOUSE_POOL)
+    def quality_gate() -> dict[str, object]:
+        from pipeline.tasks import run_quality_gate
+
+        return run_quality_gate()
+
+    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS])
+    def publish_marts(gate: dict[str, object]) -> dict[str, object]:
+        from pipeline.tasks import publish_marts
+
+        return publish_marts(gate)
+
+    built = dbt_build()
+    gate = quality_gate()
+    built >> gate
+    publish_marts(gate)
+
+
+siaf_marts_publish()

@@ -1,0 +1,59 @@
+-- One row per function code (funcion), named from its most recent row.
+
+with
+
+gasto as (
+
+    select * from {{ ref('stg_siaf__gasto') }}
+
+),
+
+function_rows as (
+
+    select
+        funcion,
+        funcion_nombre,
+        year,
+        _loaded_at,
+        _load_id,
+        _source_sha256,
+        _source_row
+    from gasto
+
+),
+
+latest_row as (
+
+    select * from function_rows
+    qualify row_number() over (
+        partition by funcion
+        order by year desc, _loaded_at desc, _load_id desc, _source_sha256 desc, _source_row desc
+    ) = 1
+
+),
+
+years_present as (
+
+    select
+        funcion,
+        min(year) as first_year,
+        max(year) as last_year
+    from function_rows
+    group by funcion
+
+),
+
+final as (
+
+    select
+        latest_row.funcion,
+        latest_row.funcion_nombre,
+        years_present.first_year,
+        years_present.last_year
+    from latest_row
+    inner join years_present
+        on latest_row.funcion = years_present.funcion
+
+)
+
+select * from final

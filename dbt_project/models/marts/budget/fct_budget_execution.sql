@@ -1,0 +1,126 @@
+-- SIAF execution at grain fiscal year x month x budget line. Rows that collide on that grain (MEF's exact
+-- duplicate rows and business-key collisions) are summed, never dropped; source_row_count, _source_sha256 and
+-- _source_rows say which file rows make up each figure. Month 0 holds the PIA/PIM-only rows of older files.
+-- PIA/PIM are summed like every amount, so they appear on the month of the rows that carry them (month 0, or
+-- whichever month MEF put them on) and are 0 elsewhere: add them over the year, never per month.
+
+with
+
+budget_lines as (
+
+    select * from {{ ref('int_siaf__budget_lines') }}
+
+),
+
+aggregated as (
+
+    select
+        budget_line_key,
+        year,
+        month,
+
+        nivel_gobierno,
+        sector,
+        pliego,
+        sec_ejec,
+        sec_func,
+        programa_ppto,
+        tipo_act_proy,
+        producto_proyecto,
+        actividad_accion_obra,
+        funcion,
+        division_funcional,
+        grupo_funcional,
+        meta,
+        finalidad,
+        departamento_meta,
+        fuente_financiamiento,
+        rubro,
+        tipo_recurso,
+        categoria_gasto,
+        tipo_transaccion,
+        generica,
+        subgenerica,
+        subgenerica_det,
+        especifica,
+        especifica_det,
+
+        cast(sum(monto_pia) as decimal(18, 2)) as monto_pia,
+        cast(sum(monto_pim) as decimal(18, 2)) as monto_pim,
+        cast(sum(monto_certificado) as decimal(18, 2)) as monto_certificado,
+        cast(sum(monto_comprometido_anual) as decimal(18, 2)) as monto_comprometido_anual,
+        cast(sum(monto_comprometido) as decimal(18, 2)) as monto_comprometido,
+        cast(sum(monto_devengado) as decimal(18, 2)) as monto_devengado,
+        cast(sum(monto_girado) as decimal(18, 2)) as monto_girado,
+
+        count(*) as source_row_count,
+        -- rows repeating another row of the same line and month amount for amount (MEF's exact duplicates)
+        count(*) - count(distinct (
+            monto_pia, monto_pim, monto_certificado, monto_comprometido_anual,
+            monto_comprometido, monto_devengado, monto_girado
+        )) as exact_duplicate_row_count,
+        string_agg(distinct _source_sha256, ',' order by _source_sha256) as _source_sha256,
+        list(_source_row order by _source_sha256, _source_row) as _source_rows,
+        max(_load_id) as _load_id,
+        max(_loaded_at) as _loaded_at
+
+    from budget_lines
+    -- every non-aggregated column is either in the key or one of the codes it hashes
+    group by all
+
+),
+
+final as (
+
+    select
+        {{ hash_key(['budget_line_key', 'year', 'month']) }} as budget_execution_key,
+        budget_line_key,
+        year,
+        month,
+
+        nivel_gobierno,
+        sector,
+        pliego,
+        sec_ejec,
+        sec_func,
+        programa_ppto,
+        tipo_act_proy,
+        producto_proyecto,
+        actividad_accion_obra,
+        funcion,
+        division_funcional,
+        grupo_funcional,
+        meta,
+        finalidad,
+        departamento_meta as department_code,
+        fuente_financiamiento,
+        rubro,
+        tipo_recurso,
+        categoria_gasto,
+        tipo_transaccion,
+        generica,
+        subgenerica,
+        subgenerica_det,
+        especifica,
+        especifica_det,
+
+        monto_pia,
+        monto_pim,
+        monto_certificado,
+        monto_comprometido_anual,
+        monto_comprometido,
+        monto_devengado,
+        monto_girado,
+
+        source_row_count,
+        exact_duplicate_row_count,
+        _source_sha256,
+        _source_rows,
+        _load_id,
+        _loaded_at
+
+    from aggregated
+
+)
+
+select * from final

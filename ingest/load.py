@@ -1,27 +1,29 @@
 """Load one file of one source into the working warehouse, with lineage, rejects and a reconciled load log.
 
-The file streams through DuckDB's own CSV reader with the layout's declared types (no pandas, bounded memory).
-Rows the reader cannot parse go to ``ops.rejects`` with the reader's reason and the raw line. A load commits only if
-rows read = rows loaded + rows rejected, the file is not truncated and rejects stay within ``max_rejects``; then, in
-one transaction, it becomes the current data of the partitions (years) it holds. Otherwise the previous data stays.
+The file streams through DuckDB's own CSV reader with the layout's declared types (no pandas, bounded memory) while
+a second thread takes its SHA-256 and line count. Rows the reader cannot parse go to ``ops.rejects`` with the
+reader's reason and the raw line. A load commits only if rows read = rows loaded + rows rejected, the file is not
+truncated and rejects stay within ``max_rejects``; then, in one transaction, it becomes the current data of the
+partitions (years) it holds. Otherwise the previous data stays as it was.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import IngestError, ReconciliationError, RejectLimitError, TruncatedFileError
 from ingest.header import detect_layout, read_header
-from ingest.locate import LandedFile, land
+from ingest.locate import FileFacts, LandedFile, find_blank_lines, land, scan
 from ingest.schema import Layout, Source
 from ingest.settings import landing_dir, warehouse_dir, working_db_path
 from ingest.sources import get_source
-from ingest.warehouse import connect, drop_superseded, load_table_name, refresh_view
+from ingest.warehouse import connect, drop_superseded, load_table_name, refresh_view, sql_str
 
 if TYPE_CHECKING:
     import duckdb
@@ -60,35 +62,26 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _read_csv_sql(path: Path, source: Source, header: list[str], layout: Layout, scan: str) -> str:
+def _read_csv_sql(path: Path, source: Source, header: list[str], layout: Layout, scan_name: str) -> str:
     """Return a ``read_csv`` call with the layout's types, every option explicit (no sniffing of codes)."""
-    types = ", ".join(f"{_sql_str(name)}: {_sql_str(layout.column_for(name).type)}" for name in header)
+    types = ", ".join(f"{sql_str(name)}: {sql_str(layout.column_for(name).type)}" for name in header)
+    quote = sql_str(source.csv.quote)
     return (
-        f"read_csv({_sql_str(str(path))}, columns = {{{types}}}, header = true, auto_detect = false, "
-        f"delim = {_sql_str(source.csv.delimiter)}, quote = {_sql_str(source.csv.quote)}, "
-        f"escape = {_sql_str(source.csv.quote)}, allow_quoted_nulls = false, strict_mode = true, "
-        f"encoding = 'utf-8', store_rejects = true, rejects_table = '{scan}_errors', rejects_scan = '{scan}_scans')"
+        f"read_csv({sql_str(str(path))}, columns = {{{types}}}, header = true, auto_detect = false, "
+        f"delim = {sql_str(source.csv.delimiter)}, quote = {quote}, escape = {quote}, allow_quoted_nulls = false, "
+        f"strict_mode = true, encoding = 'utf-8', store_rejects = true, "
+        f"rejects_table = '{scan_name}_errors', rejects_scan = '{scan_name}_scans')"
     )
 
 
-def _select_sql(source: Source, layout: Layout, sha256: str, load_id: int, loaded_at: datetime) -> str:
-    columns = [
+def _select_sql(layout: Layout) -> str:
+    return "select " + ", ".join(
         f'"{c.source_name}" as {c.name}' if c.source_name is not None else f"cast(null as {c.type}) as {c.name}"
         for c in layout.columns
-    ]
-    columns += [
-        f"{_sql_str(sha256)} as _source_sha256",
-        f"cast({load_id} as bigint) as _load_id",
-        f"timestamp {_sql_str(loaded_at.isoformat(sep=' '))} as _loaded_at",
-    ]
-    return "select " + ", ".join(columns)
+    )
 
 
-def _collect_rejects(con: duckdb.DuckDBPyConnection, scan: str) -> list[_Reject]:
+def _collect_rejects(con: duckdb.DuckDBPyConnection, scan_name: str) -> list[_Reject]:
     rows = con.execute(
         f"""
         select line - 1 as source_row,
@@ -96,53 +89,58 @@ def _collect_rejects(con: duckdb.DuckDBPyConnection, scan: str) -> list[_Reject]
                           coalesce('in column ' || column_name || ': ', ': ') || error_message, '; '
                           order by column_idx) as reason,
                any_value(ltrim(csv_line, chr(10) || chr(13))) as raw_text
-        from {scan}_errors group by line order by line
+        from {scan_name}_errors group by line order by line
         """
     ).fetchall()
     return [_Reject(int(r[0]), r[1], r[2]) for r in rows]
 
 
 def _describe(rejects: list[_Reject], path: Path) -> str:
-    shown = "; ".join(
-        f"row {r.source_row} (line {r.source_row + 1}): {r.reason}" for r in rejects[:REJECT_EXAMPLES_IN_MESSAGE]
-    )
-    more = (
-        f"; and {len(rejects) - REJECT_EXAMPLES_IN_MESSAGE} more" if len(rejects) > REJECT_EXAMPLES_IN_MESSAGE else ""
-    )
+    first = rejects[:REJECT_EXAMPLES_IN_MESSAGE]
+    shown = "; ".join(f"row {r.source_row} (line {r.source_row + 1}): {r.reason}" for r in first)
+    more = f"; and {len(rejects) - len(first):,} more" if len(rejects) > len(first) else ""
     return f"{path}: {shown}{more}"
 
 
-def _check(landed: LandedFile, rows_loaded: int, rejects: list[_Reject], max_rejects: int, source: Source) -> None:
-    """Raise when the load must not commit: truncated file, lost rows, or too many rejects."""
-    facts = landed.facts
-    rejected_rows = {r.source_row for r in rejects}
+def _check_truncation(landed: LandedFile, facts: FileFacts, rejects: list[_Reject], source: Source) -> None:
+    if facts.ends_with_newline:
+        return
     last_row = facts.physical_lines - 1
-    if not facts.ends_with_newline:
-        cut = None
-        if last_row in rejected_rows:
-            cut = next(r.reason for r in rejects if r.source_row == last_row)
-        elif source.csv.quote_all and facts.last_byte != source.csv.quote.encode():
-            cut = f"every field of this source is quoted, but the file ends in {facts.last_byte!r}"
-        if cut is not None:
-            raise TruncatedFileError(
-                f"{landed.path}: the file ends in the middle of row {last_row} (line {last_row + 1}, no line break "
-                f"at the end; {cut}). It looks truncated (interrupted download or copy); nothing was loaded"
-            )
-    if not source.csv.multiline_fields:
-        expected = facts.physical_lines - 1 - len(facts.blank_lines)
-        if rows_loaded + len(rejects) != expected:
-            raise ReconciliationError(
-                f"{landed.path}: {expected:,} data rows in the file but {rows_loaded:,} loaded + {len(rejects):,} "
-                f"rejected; {expected - rows_loaded - len(rejects):,} row(s) unaccounted for, nothing was loaded"
-            )
-    if len(rejects) > max_rejects:
-        raise RejectLimitError(
-            f"{len(rejects):,} row(s) rejected, more than the {max_rejects:,} allowed (--max-rejects); nothing was "
-            f"loaded. {_describe(rejects, landed.path)}"
+    cut = next((r.reason for r in rejects if r.source_row == last_row), None)
+    if cut is None and source.csv.quote_all and facts.last_byte != source.csv.quote.encode():
+        cut = f"every field of this source is quoted, but the file ends in {facts.last_byte!r}"
+    if cut is not None:
+        raise TruncatedFileError(
+            f"{landed.path}: the file ends in the middle of row {last_row} (line {last_row + 1}, no line break "
+            f"at the end; {cut}). It looks truncated (interrupted download or copy); nothing was loaded"
         )
 
 
-def _row_offsets(rejected_rows: list[int], blank_rows: list[int]) -> list[tuple[int, int]]:
+def _reconcile(
+    landed: LandedFile, facts: FileFacts, rows_loaded: int, rejects: list[_Reject], source: Source
+) -> list[int]:
+    """Check that every data line of the file was loaded, rejected or blank; return the blank lines' row numbers.
+
+    Only sources whose fields hold no line breaks can be reconciled against the physical line count.
+    """
+    if source.csv.multiline_fields:
+        return []
+    expected = facts.physical_lines - 1
+    accounted = rows_loaded + len(rejects)
+    if accounted == expected:
+        return []
+    blank_rows = [line - 1 for line in find_blank_lines(landed.path)]  # slow path: only when rows are missing
+    if accounted + len(blank_rows) != expected:
+        raise ReconciliationError(
+            f"{landed.path}: {expected:,} data lines in the file but {rows_loaded:,} loaded + {len(rejects):,} "
+            f"rejected + {len(blank_rows):,} blank; {expected - accounted - len(blank_rows):,} row(s) unaccounted "
+            "for, nothing was loaded"
+        )
+    log.warning("%s: %d blank line(s) skipped (rows %s)", landed.path, len(blank_rows), blank_rows[:10])
+    return blank_rows
+
+
+def _row_offsets(skipped_rows: list[int]) -> list[tuple[int, int]]:
     """Map accepted-row ordinals back to file rows.
 
     Accepted row ``k`` (1-based, in file order) is file row ``k + n`` where ``n`` counts skipped rows ``s_i`` (the
@@ -150,7 +148,7 @@ def _row_offsets(rejected_rows: list[int], blank_rows: list[int]) -> list[tuple[
     threshold, the largest ``i`` so an ASOF join on ``k > accepted_below`` finds ``n``.
     """
     best: dict[int, int] = {}
-    for i, row in enumerate(sorted(set(rejected_rows) | set(blank_rows)), start=1):
+    for i, row in enumerate(sorted(set(skipped_rows)), start=1):
         best[row - i] = i
     return sorted(best.items())
 
@@ -169,10 +167,11 @@ def _already_current(con: duckdb.DuckDBPyConnection, source: Source, sha256: str
 
 
 def _finish(con: duckdb.DuckDBPyConnection, result: LoadResult, landed: LandedFile | None) -> None:
+    facts = landed.facts if landed else None
     con.execute(
         """
-        update ops.load_log set location = ?, local_path = ?, sha256 = ?, container_sha256 = ?, bytes = ?, layout = ?,
-            rows_read = ?, rows_loaded = ?, rows_rejected = ?, partitions = ?, status = ?, message = ?,
+        update ops.load_log set location = ?, local_path = ?, sha256 = ?, container_sha256 = ?, bytes = ?,
+            layout = ?, rows_read = ?, rows_loaded = ?, rows_rejected = ?, partitions = ?, status = ?, message = ?,
             finished_at = ?
         where load_id = ?
         """,
@@ -181,7 +180,7 @@ def _finish(con: duckdb.DuckDBPyConnection, result: LoadResult, landed: LandedFi
             str(landed.path.resolve()) if landed else None,
             result.sha256,
             landed.container_sha256 if landed else None,
-            landed.facts.size if landed else None,
+            facts.size if facts else None,
             result.layout,
             result.rows_read,
             result.rows_loaded,
@@ -221,130 +220,160 @@ def load(
     base = warehouse or warehouse_dir()
     con = connect(working_db_path(base))
     try:
-        return _load(con, source, location, base, max_rejects, force)
+        return _Load(con, source, location, base).run(max_rejects=max_rejects, force=force)
     finally:
         con.close()
 
 
-def _load(
-    con: duckdb.DuckDBPyConnection, source: Source, location: str, base: Path, max_rejects: int, force: bool
-) -> LoadResult:
-    started = _utcnow()
-    clock = time.monotonic()
-    load_id = int(con.execute("select nextval('ops.load_id_seq')").fetchone()[0])
-    con.execute(
-        "insert into ops.load_log (load_id, source, location, status, started_at) values (?, ?, ?, 'running', ?)",
-        [load_id, source.name, location, started],
-    )
-    result = LoadResult(load_id=load_id, source=source.name, location=location, status="running")
-    landed: LandedFile | None = None
-    table = load_table_name(source, load_id)
-    rejects: list[_Reject] = []
-    try:
-        landed = land(location, landing_dir(base))
-        result.sha256 = landed.facts.sha256
+class _Load:
+    """One load attempt: its log row, its table, and the steps between them."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: Source, location: str, base: Path) -> None:
+        self.con, self.source, self.base = con, source, base
+        self.started = _utcnow()
+        self.clock = time.monotonic()
+        load_id = int(con.execute("select nextval('ops.load_id_seq')").fetchone()[0])
+        con.execute(
+            "insert into ops.load_log (load_id, source, location, status, started_at) values (?, ?, ?, 'running', ?)",
+            [load_id, source.name, location, self.started],
+        )
+        self.result = LoadResult(load_id=load_id, source=source.name, location=location, status="running")
+        self.table = load_table_name(source, load_id)
+        self.landed: LandedFile | None = None
+        self.rejects: list[_Reject] = []
+
+    def run(self, *, max_rejects: int, force: bool) -> LoadResult:
+        try:
+            outcome = self._run(max_rejects, force)
+        except Exception as exc:
+            self._fail(exc)
+            if isinstance(exc, IngestError):
+                raise
+            import duckdb
+
+            if isinstance(exc, duckdb.Error):
+                where = self.landed.path if self.landed else self.result.location
+                raise IngestError(f"{where}: the CSV reader failed: {exc}") from exc
+            raise
+        return outcome
+
+    def _run(self, max_rejects: int, force: bool) -> LoadResult:
+        source, result = self.source, self.result
+        self.landed = landed = land(result.location, landing_dir(self.base))
         header = read_header(landed.path, source.csv.delimiter, source.csv.quote)
         layout = detect_layout(source, header, landed.path)
         result.layout = layout.name
-        current = _already_current(con, source, landed.facts.sha256)
-        if current is not None and not force:
-            result.status = "unchanged"
-            result.message = f"identical to load {current}, which is current; nothing to do (use --force to reload)"
-            result.seconds = time.monotonic() - clock
-            _finish(con, result, landed)
-            log.info("%s: %s", location, result.message)
+        if landed.facts is not None and not force and self._skip_if_current(landed.facts):
             return result
 
-        log.info(
-            "load %d: reading %s (%s, %.1f MiB, layout %s)",
-            load_id,
-            landed.path,
-            source.name,
-            landed.facts.size / 1024**2,
-            layout.name,
-        )
-        scan = f"load_{load_id}"
-        con.execute(
-            f"create table {table} as {_select_sql(source, layout, landed.facts.sha256, load_id, started)} "
-            f"from {_read_csv_sql(landed.path, source, header, layout, scan)}"
-        )
-        rows_loaded = int(con.execute(f"select count(*) from {table}").fetchone()[0])
-        rejects = _collect_rejects(con, scan)
+        log.info("load %d: reading %s (%s, layout %s)", result.load_id, landed.path, source.name, layout.name)
+        facts = self._read(landed, header, layout)
+        self.landed = landed = replace(landed, facts=facts)
+        result.sha256 = facts.sha256
+        if not force and self._skip_if_current(facts):
+            self.con.execute(f"drop table if exists {self.table}")
+            return result
+        rows_loaded = int(self.con.execute(f"select count(*) from {self.table}").fetchone()[0])
+        self.rejects = rejects = _collect_rejects(self.con, f"load_{result.load_id}")
         result.rows_loaded, result.rows_rejected = rows_loaded, len(rejects)
         result.rows_read = rows_loaded + len(rejects)
-        _check(landed, rows_loaded, rejects, max_rejects, source)
+        _check_truncation(landed, facts, rejects, source)
+        blank_rows = _reconcile(landed, facts, rows_loaded, rejects, source)
+        if len(rejects) > max_rejects:
+            raise RejectLimitError(
+                f"{len(rejects):,} row(s) rejected, more than the {max_rejects:,} allowed (--max-rejects); nothing "
+                f"was loaded. {_describe(rejects, landed.path)}"
+            )
         if rows_loaded == 0:
             raise IngestError(f"{landed.path}: no data rows could be loaded; nothing was replaced")
-        result.partitions = _partitions(con, source, table)
-        _publish_load(con, source, result, rejects, landed)
-    except Exception as exc:
-        con.execute(f"drop table if exists {table}")
+        result.partitions = self._partitions()
+        self._make_current(blank_rows)
+        result.seconds = time.monotonic() - self.clock
+        log.info(
+            "load %d: %s rows loaded, %s rejected, partitions %s, %.1f s (%.0f MiB/s)",
+            result.load_id, f"{result.rows_loaded:,}", f"{result.rows_rejected:,}", ",".join(result.partitions),
+            result.seconds, facts.size / 1024**2 / max(result.seconds, 1e-9),
+        )  # fmt: skip
+        return result
+
+    def _read(self, landed: LandedFile, header: list[str], layout: Layout) -> FileFacts:
+        """Create the load table from the file; return the file's facts (hashed meanwhile when not yet known)."""
+        statement = (
+            f"create table {self.table} as {_select_sql(layout)} "
+            f"from {_read_csv_sql(landed.path, self.source, header, layout, f'load_{self.result.load_id}')}"
+        )
+        if landed.facts is not None:
+            self.con.execute(statement)
+            return landed.facts
+        # hashlib releases the GIL and so does DuckDB: the hash costs little wall time next to the parse.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
+            hashing = pool.submit(scan, landed.path)
+            try:
+                self.con.execute(statement)
+            finally:
+                facts = hashing.result()
+        return facts
+
+    def _skip_if_current(self, facts: FileFacts) -> bool:
+        current = _already_current(self.con, self.source, facts.sha256)
+        if current is None:
+            return False
+        result = self.result
+        result.sha256 = facts.sha256
+        result.status = "unchanged"
+        result.message = f"identical to load {current}, which is current; nothing to do (use --force to reload)"
+        result.seconds = time.monotonic() - self.clock
+        _finish(self.con, result, self.landed)
+        log.info("%s: %s", result.location, result.message)
+        return True
+
+    def _partitions(self) -> list[str]:
+        column = self.source.partition_column
+        if column is None:
+            return ["*"]
+        values = self.con.execute(f"select distinct cast({column} as varchar) from {self.table} order by 1").fetchall()
+        if any(v[0] is None for v in values):
+            raise IngestError(f"{self.result.location}: rows without {column}; cannot decide what they replace")
+        return [v[0] for v in values]
+
+    def _make_current(self, blank_rows: list[int]) -> None:
+        """Make the load current for its partitions in one transaction: offsets, rejects, log, view, cleanup."""
+        con, result, rejects = self.con, self.result, self.rejects
+        result.status = "loaded_with_rejects" if rejects else "loaded"
+        if rejects:
+            result.message = f"{len(rejects)} row(s) rejected (see ops.rejects): {_describe(rejects, self.landed.path)}"
+        offsets = _row_offsets([r.source_row for r in rejects] + blank_rows)
+        con.execute("begin transaction")
+        try:
+            if offsets:
+                con.executemany(
+                    "insert into ops.load_row_offsets values (?, ?, ?)", [[result.load_id, a, b] for a, b in offsets]
+                )
+            _store_rejects(con, result, rejects)
+            _finish(con, result, self.landed)
+            con.executemany(
+                "insert or replace into ops.current_partitions values (?, ?, ?)",
+                [[self.source.name, p, result.load_id] for p in result.partitions],
+            )
+            refresh_view(con, self.source)
+            dropped = drop_superseded(con, self.source)
+            con.execute("delete from ops.load_row_offsets where load_id in (select unnest(?::bigint[]))", [dropped])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        if dropped:
+            log.info("load %d replaces load(s) %s", result.load_id, ", ".join(map(str, dropped)))
+
+    def _fail(self, exc: Exception) -> None:
+        result = self.result
+        self.con.execute(f"drop table if exists {self.table}")
+        if self.landed is not None and self.landed.facts is None:
+            # the auditor gets the refused file's digest too, even when the load stopped before reading it
+            self.landed = replace(self.landed, facts=scan(self.landed.path))
+            result.sha256 = self.landed.facts.sha256
         result.status = "failed"
         result.message = str(exc)
-        result.seconds = time.monotonic() - clock
-        _store_rejects(con, result, rejects)
-        _finish(con, result, landed)
-        if isinstance(exc, IngestError):
-            raise
-        import duckdb
-
-        if isinstance(exc, duckdb.Error):
-            path = landed.path if landed else location
-            raise IngestError(f"{path}: the CSV reader failed: {exc}") from exc
-        raise
-    result.seconds = time.monotonic() - clock
-    rate = (landed.facts.size / 1024**2) / max(result.seconds, 1e-9)
-    log.info(
-        "load %d: %s rows loaded, %s rejected, partitions %s, %.1f s (%.0f MiB/s)",
-        load_id,
-        f"{result.rows_loaded:,}",
-        f"{result.rows_rejected:,}",
-        ",".join(result.partitions) or "-",
-        result.seconds,
-        rate,
-    )
-    return result
-
-
-def _partitions(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> list[str]:
-    if source.partition_column is None:
-        return ["*"]
-    values = con.execute(
-        f"select distinct cast({source.partition_column} as varchar) from {table} order by 1"
-    ).fetchall()
-    if any(v[0] is None for v in values):
-        raise IngestError(f"{table}: rows without {source.partition_column}; cannot decide what they replace")
-    return [v[0] for v in values]
-
-
-def _publish_load(
-    con: duckdb.DuckDBPyConnection, source: Source, result: LoadResult, rejects: list[_Reject], landed: LandedFile
-) -> None:
-    """Make the load current for its partitions in one transaction: offsets, rejects, view, log, cleanup."""
-    result.status = "loaded_with_rejects" if rejects else "loaded"
-    if rejects:
-        result.message = f"{len(rejects)} row(s) rejected (see ops.rejects): " + _describe(rejects, landed.path)
-    blank_rows = [line - 1 for line in landed.facts.blank_lines]
-    offsets = _row_offsets([r.source_row for r in rejects], blank_rows)
-    con.execute("begin transaction")
-    try:
-        if offsets:
-            con.executemany(
-                "insert into ops.load_row_offsets values (?, ?, ?)", [[result.load_id, a, b] for a, b in offsets]
-            )
-        _store_rejects(con, result, rejects)
-        con.executemany(
-            "insert or replace into ops.current_partitions values (?, ?, ?)",
-            [[source.name, p, result.load_id] for p in result.partitions],
-        )
-        refresh_view(con, source)
-        dropped = drop_superseded(con, source)
-        con.execute("delete from ops.load_row_offsets where load_id in (select unnest(?::bigint[]))", [dropped])
-        _finish(con, result, landed)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        result.status = "failed"
-        raise
-    if dropped:
-        log.info("load %d replaces load(s) %s", result.load_id, ", ".join(map(str, dropped)))
+        result.seconds = time.monotonic() - self.clock
+        _store_rejects(self.con, result, self.rejects)
+        _finish(self.con, result, self.landed)

@@ -34,7 +34,6 @@ class FileFacts:
     size: int
     newlines: int
     last_byte: bytes
-    blank_lines: tuple[int, ...] = ()  # 1-based physical line numbers of empty lines (CSV readers skip them)
 
     @property
     def ends_with_newline(self) -> bool:
@@ -53,51 +52,34 @@ class LandedFile:
 
     location: str  # what the user gave: path or URL, with ``!member`` for a file inside a zip
     path: Path  # the local file to read
-    facts: FileFacts
+    facts: FileFacts | None  # None for a user's local file: the loader scans it while DuckDB reads it
     container_sha256: str | None = None  # the zip's SHA-256 when the file came out of one
 
 
 class _Digest:
-    """Accumulate SHA-256, size and line breaks over chunks."""
+    """Accumulate SHA-256, size and line breaks over chunks, logging progress once per GiB."""
 
     def __init__(self, label: str) -> None:
         self.sha = hashlib.sha256()
         self.size = 0
         self.newlines = 0
         self.last = b""
-        self.tail = b""
-        self.blank_lines: set[int] = set()
         self.label = label
         self._next_report = PROGRESS_EVERY
         self._started = time.monotonic()
 
     def update(self, chunk: bytes) -> None:
-        if not chunk:
-            return
         self.sha.update(chunk)
-        self._find_blank_lines(chunk)
         self.size += len(chunk)
         self.newlines += chunk.count(b"\n")
-        self.last = chunk[-1:]
-        self.tail = chunk[-2:]
+        self.last = chunk[-1:] or self.last
         if self.size >= self._next_report:
             rate = self.size / max(time.monotonic() - self._started, 1e-9) / 1024**2
             log.info("%s: %.1f GiB so far (%.0f MiB/s)", self.label, self.size / 1024**3, rate)
             self._next_report += PROGRESS_EVERY
 
-    def _find_blank_lines(self, chunk: bytes) -> None:
-        # An empty line is a line break followed by a line break (LF or CRLF files). The previous chunk's last two
-        # bytes are searched again so a blank line split across chunks is still found; the set drops repeats.
-        data = self.tail + chunk
-        newlines_before_data = self.newlines - self.tail.count(b"\n")
-        for pattern in (b"\n\n", b"\n\r\n"):
-            start = data.find(pattern)
-            while start != -1:
-                self.blank_lines.add(newlines_before_data + data.count(b"\n", 0, start + 1) + 1)
-                start = data.find(pattern, start + 1)
-
     def facts(self) -> FileFacts:
-        return FileFacts(self.sha.hexdigest(), self.size, self.newlines, self.last, tuple(sorted(self.blank_lines)))
+        return FileFacts(self.sha.hexdigest(), self.size, self.newlines, self.last)
 
 
 def _copy(source: BinaryIO, sink: BinaryIO | None, digest: _Digest) -> None:
@@ -113,6 +95,21 @@ def scan(path: Path) -> FileFacts:
     with path.open("rb") as handle:
         _copy(handle, None, digest)
     return digest.facts()
+
+
+def find_blank_lines(path: Path) -> list[int]:
+    """Return the 1-based physical line numbers of empty lines (LF or CRLF), which CSV readers skip.
+
+    A second, slower pass, run only when rows read fall short of the file's line count.
+    """
+    blank: list[int] = []
+    line = 1
+    with path.open("rb") as handle:
+        for raw in handle:  # iterates by b"\n", keeping the line break
+            if raw in (b"\n", b"\r\n"):
+                blank.append(line)
+            line += 1
+    return blank
 
 
 def is_url(location: str) -> bool:
@@ -192,7 +189,9 @@ def unzip(zip_path: Path, landing: Path, member: str | None = None) -> tuple[Pat
 
 
 def land(location: str, landing: Path) -> LandedFile:
-    """Resolve ``location`` to a local file with its facts: download URLs, unzip archives, hash local files.
+    """Resolve ``location`` to a local file: download URLs and unzip archives (their facts taken on the way).
+
+    A user's local file is returned as it is, with ``facts`` None: the loader hashes it while DuckDB reads it.
 
     ``archive.zip!member.csv`` names one member of an archive holding several files.
     """
@@ -212,4 +211,4 @@ def land(location: str, landing: Path) -> LandedFile:
             raise FetchError(f"{location} is not a readable zip archive")
         csv_path, csv_facts, container = unzip(path, landing, member)
         return LandedFile(f"{location}" if member else f"{base}!{csv_path.name}", csv_path, csv_facts, container)
-    return LandedFile(location, path, facts or scan(path))
+    return LandedFile(location, path, facts)

@@ -1,7 +1,8 @@
 """The working DuckDB database: connection, the ``ops`` schema, and the ``raw`` views over loaded files.
 
 Each successful load lands in its own table ``raw_loads.<table>__<load_id>`` (written once, never updated), and
-``raw.<table>`` is a view over the loads that are current for each partition (a SIAF year). Replacing a year is then a
+``raw.<table>`` is a view over the loads that are current for each partition (a SIAF year), adding the lineage
+columns ``_source_sha256``, ``_source_row``, ``_load_id`` and ``_loaded_at``. Replacing a year is then a
 metadata change inside one transaction: the view is redefined and superseded load tables dropped. ``_source_row`` is
 derived from the load table's ``rowid``, which is the file's row order because the table is written once by an
 order-preserving scan; rows the reader rejected are added back through ``ops.load_row_offsets``.
@@ -113,9 +114,16 @@ def _empty_select(source: Source) -> str:
 
 
 def _load_select(con: duckdb.DuckDBPyConnection, source: Source, load_id: int, partitions: list[str]) -> str:
-    """Return the SELECT over one load table that yields its current rows with lineage columns."""
+    """Return the SELECT over one load table that yields its current rows with lineage columns.
+
+    The load's SHA-256, id and time are constants of the load, so the view supplies them from ``ops.load_log``
+    instead of storing them on every row.
+    """
     table = load_table_name(source, load_id)
     data = ", ".join(f"t.{c.name}" for c in source.columns)
+    sha256, loaded_at = con.execute(
+        "select sha256, started_at from ops.load_log where load_id = ?", [load_id]
+    ).fetchone()
     has_offsets = con.execute("select count(*) from ops.load_row_offsets where load_id = ?", [load_id]).fetchone()[0]
     if has_offsets:
         row = "t.rowid + 1 + coalesce(o.rejected_before, 0)"
@@ -127,12 +135,18 @@ def _load_select(con: duckdb.DuckDBPyConnection, source: Source, load_id: int, p
         row, offsets = "t.rowid + 1", ""
     where = ""
     if source.partition_column is not None:
-        values = ", ".join("'" + p.replace("'", "''") + "'" for p in partitions)
+        values = ", ".join(sql_str(p) for p in partitions)
         where = f" where cast(t.{source.partition_column} as varchar) in ({values})"
     return (
-        f"select {data}, t._source_sha256, cast({row} as bigint) as _source_row, t._load_id, t._loaded_at"
+        f"select {data}, {sql_str(sha256)} as _source_sha256, cast({row} as bigint) as _source_row,"
+        f" cast({load_id} as bigint) as _load_id, timestamp {sql_str(loaded_at.isoformat(sep=' '))} as _loaded_at"
         f" from {table} t{offsets}{where}"
     )
+
+
+def sql_str(value: str) -> str:
+    """Return ``value`` as a SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:

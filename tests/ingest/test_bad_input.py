@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -133,7 +134,8 @@ def test_not_a_csv(content: bytes, problem: str, warehouse: Path, loaded, tmp_pa
     with pytest.raises(NotCsvError, match=problem):
         load("siaf-gasto", str(path))
     assert _state(warehouse) == loaded
-    assert query(warehouse, "select status from ops.load_log order by load_id desc limit 1") == [("failed",)]
+    status, sha256 = query(warehouse, "select status, sha256 from ops.load_log order by load_id desc limit 1")[0]
+    assert (status, sha256) == ("failed", hashlib.sha256(content).hexdigest())
 
 
 def test_missing_file(warehouse: Path) -> None:

@@ -43,8 +43,8 @@ def _status(_: argparse.Namespace) -> int:
         return 1
     con = duckdb.connect(str(published), read_only=True)
     try:
-        when, gate_run, report = con.execute(
-            "select published_at, gate_run_id, quality_report from ops.publication"
+        when, gate_run, report, docs = con.execute(
+            "select published_at, gate_run_id, quality_report, data_docs from ops.publication"
         ).fetchone()
         tables = con.execute(
             "select schema_name || '.' || table_name, estimated_size from duckdb_tables() order by 1"
@@ -55,7 +55,8 @@ def _status(_: argparse.Namespace) -> int:
     for name, _rows in tables:
         print(f"  {name}")
     print(f"quality report: {report}")
-    print(f"open read-only:  duckdb -readonly {published}   or   duckdb.connect('{published}', read_only=True)")
+    print(f"data docs:      {docs}")
+    print(f"open read-only: duckdb.connect('{published}', read_only=True)")
     return 0
 
 

@@ -38,7 +38,14 @@ class Publication:
     published_at: datetime
 
 
-def publish(warehouse: Path, *, gate_passed: bool, gate_run_id: str, report_path: str | None = None) -> Publication:
+def publish(
+    warehouse: Path,
+    *,
+    gate_passed: bool,
+    gate_run_id: str,
+    report_path: str | None = None,
+    data_docs_path: str | None = None,
+) -> Publication:
     """Copy the marts of the working database to ``published.duckdb`` if the gate passed; return what was published.
 
     Raises :class:`PublishRefusedError` (and leaves the published file untouched) when ``gate_passed`` is false or the
@@ -59,8 +66,8 @@ def publish(warehouse: Path, *, gate_passed: bool, gate_run_id: str, report_path
     try:
         con.execute(f"attach '{working}' as w (read_only)")
         tables = con.execute(
-            "select table_schema, table_name from duckdb_tables() where database_name = 'w'"
-            f" and table_schema in ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) order by 1, 2"
+            "select schema_name, table_name from duckdb_tables() where database_name = 'w'"
+            f" and schema_name in ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) order by 1, 2"
         ).fetchall()
         if not tables:
             raise PublishRefusedError(f"{working} has no tables in {', '.join(PUBLISHED_SCHEMAS)}: run dbt build first")
@@ -71,8 +78,8 @@ def publish(warehouse: Path, *, gate_passed: bool, gate_run_id: str, report_path
             rows[f"{schema}.{table}"] = int(con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0])
         con.execute(
             "create table ops.publication as select ?::timestamp as published_at, ? as gate_run_id,"
-            " ? as quality_report, ? as working_database, ?::json as table_rows",
-            [published_at, gate_run_id, report_path, str(working), json.dumps(rows)],
+            " ? as quality_report, ? as data_docs, ? as working_database, ?::json as table_rows",
+            [published_at, gate_run_id, report_path, data_docs_path, str(working), json.dumps(rows)],
         )
         con.execute("detach w")
         con.execute("checkpoint")

@@ -47,6 +47,7 @@ def run_quality_gate(warehouse: Path | None = None) -> dict[str, object]:
         "failed_critical": list(result.failed_critical),
         "failed_warning": list(result.failed_warning),
         "report_path": str(result.report_path),
+        "data_docs_path": str(result.data_docs_path) if result.data_docs_path else None,
     }
     for name in result.failed_warning:
         log.warning("quality warning: %s", name)
@@ -69,6 +70,7 @@ def publish_marts(gate: dict[str, object], warehouse: Path | None = None) -> dic
         gate_passed=bool(gate.get("passed")),
         gate_run_id=str(gate.get("run_id")),
         report_path=str(gate.get("report_path")),
+        data_docs_path=str(gate.get("data_docs_path")),
     )
     return {
         "path": str(publication.path),

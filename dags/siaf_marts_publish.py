@@ -9,10 +9,15 @@ the previous published file untouched. All three write or hold the DuckDB file, 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pendulum
 from airflow.sdk import dag, task
 
 from pipeline.assets import PUBLISHED_MARTS, SIAF_GASTO_RAW, WAREHOUSE_POOL
+
+if TYPE_CHECKING:
+    from airflow.sdk.types import DagRunProtocol
 
 
 @dag(
@@ -32,10 +37,12 @@ def siaf_marts_publish() -> None:
         return build_marts()
 
     @task(pool=WAREHOUSE_POOL)
-    def quality_gate() -> dict[str, object]:
+    def quality_gate(dag_run: DagRunProtocol | None = None) -> dict[str, object]:
         from pipeline.tasks import run_quality_gate
 
-        return run_quality_gate()
+        # Freshness is judged as of the run, not the wall clock: asset-triggered runs have no logical date in
+        # Airflow 3, run_after is always set.
+        return run_quality_gate(as_of=dag_run.run_after if dag_run is not None else None)
 
     @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS])
     def publish_marts(gate: dict[str, object]) -> dict[str, object]:

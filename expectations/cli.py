@@ -1,4 +1,4 @@
-"""Command line: ``python -m expectations validate [--warehouse-dir DIR] [--suite NAME ...]``.
+"""Command line: ``python -m expectations validate [--warehouse-dir DIR] [--suite NAME ...] [--as-of ISO8601]``.
 
 Exit codes: 0 every critical expectation passed (warnings are only reported), 1 a critical expectation failed or a
 suite could not run, 2 the gate could not start (no warehouse file, unknown suite, bad arguments).
@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from expectations.settings import DATABASE_FILENAME, DEFAULT_WAREHOUSE_DIR, WAREHOUSE_DIR_ENV
 
@@ -29,9 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="run the suites; exit 1 when a critical expectation fails",
         description=(
-            "Run the committed suites against the warehouse (SQL inside DuckDB), print a summary, write Data Docs "
-            "and <warehouse>/quality/latest.json. Exit 0 when every critical expectation passed (warnings are only "
-            "reported), 1 when one failed, 2 when the gate could not start."
+            "Run the committed suites against the warehouse (SQL inside DuckDB), print a summary, write the "
+            "auditor's report (<warehouse>/quality/runs/<run_id>.html and .json, copied to latest.html/.json), "
+            "Data Docs, and append the run to ops.validation_runs / ops.validation_results. Exit 0 when every "
+            "critical expectation passed (warnings and stale sources are only reported), 1 when one failed, 2 when "
+            "the gate could not start."
         ),
     )
     validate.add_argument(
@@ -46,7 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="extend",
         help="suite(s) to run (repeatable; default: all committed suites)",
     )
+    validate.add_argument(
+        "--as-of",
+        metavar="ISO8601",
+        type=_as_of,
+        help="the time data freshness is measured at, e.g. 2026-05-21T09:00:00Z (no zone = UTC; default: now)",
+    )
     return parser
+
+
+def _as_of(value: str) -> datetime:
+    from expectations.freshness import parse_as_of
+
+    try:
+        return parse_as_of(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {value!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,26 +72,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("expectations").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if args.command == "validate":
-        return _validate(args.warehouse_dir, args.suite)
+        return _validate(args.warehouse_dir, args.suite, args.as_of)
     raise AssertionError(f"unhandled command {args.command}")
 
 
-def _validate(warehouse_dir: str | None, suites: Sequence[str] | None) -> int:
+def _validate(warehouse_dir: str | None, suites: Sequence[str] | None, as_of: datetime | None = None) -> int:
     from expectations.errors import GateError
     from expectations.report import format_summary
     from expectations.validate import run_gate
 
     try:
-        result = run_gate(warehouse_dir, suites)
+        result = run_gate(warehouse_dir, suites, as_of=as_of)
     except GateError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     print(format_summary(result.suites))
-    print(f"report: {result.report_path}")
+    for item in result.stale_sources:
+        print(f"freshness warning: {item.message()}")
+    if result.history_error:
+        print(f"history not saved: {result.history_error}")
+    print(f"report (json): {result.report_path}")
     print(f"data docs: {result.data_docs_path or 'not built'}")
     if result.passed:
         warnings = len(result.failed_warning)
         print(f"gate: PASSED ({warnings} warning(s))" if warnings else "gate: PASSED")
-        return EXIT_PASSED
-    print(f"gate: FAILED ({len(result.failed_critical)} critical expectation(s) failed)")
-    return EXIT_CRITICAL_FAILED
+        code = EXIT_PASSED
+    else:
+        print(f"gate: FAILED ({len(result.failed_critical)} critical expectation(s) failed)")
+        code = EXIT_CRITICAL_FAILED
+    print(f"report: {result.html_report_path}")
+    return code

@@ -17,6 +17,15 @@ logger = logging.getLogger(__name__)
 SUITE_RUN = "suite_run"
 MAX_ERROR_CHARS = 2000
 
+# An outcome's status. A passed expectation that had no rows to check (an empty table, or a row condition no row
+# meets: element_count 0) is "not applicable"; a failed one that raised instead of measuring is an "error". Only
+# failed and error outcomes count against the gate (critical ones block it).
+PASSED = "passed"
+FAILED = "failed"
+NOT_APPLICABLE = "not_applicable"
+ERROR = "error"
+STATUSES = (PASSED, FAILED, NOT_APPLICABLE, ERROR)
+
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
@@ -36,6 +45,14 @@ class ExpectationOutcome:
     unexpected_percent: float | None = None
     examples: list[Any] = field(default_factory=list)
     error: str | None = None
+    table: str | None = None  # schema.table of the validated asset
+
+    @property
+    def status(self) -> str:
+        """Return passed, failed, not_applicable (passed with no rows to check) or error (could not be measured)."""
+        if not self.success:
+            return ERROR if self.error else FAILED
+        return NOT_APPLICABLE if self.element_count == 0 else PASSED
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,8 @@ class SuiteOutcome:
 
     suite: str
     outcomes: tuple[ExpectationOutcome, ...]
+    table: str | None = None  # schema.table the suite validates (None when the suite could not be resolved)
+    queries: dict[str, str] = field(default_factory=dict)  # query assets (checks across tables): name -> SQL
 
     @property
     def passed(self) -> bool:
@@ -57,11 +76,16 @@ class SuiteOutcome:
         return "PASSED" if all(o.success for o in self.outcomes) else "PASSED with warnings"
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Return ``{severity: {"passed": n, "failed": n}}`` for every severity."""
-        counts = {severity: {"passed": 0, "failed": 0} for severity in SEVERITIES}
-        for outcome in self.outcomes:
-            counts[outcome.severity]["passed" if outcome.success else "failed"] += 1
-        return counts
+        """Return ``{severity: {status: n}}`` for every severity and status (see :data:`STATUSES`)."""
+        return count_statuses(self.outcomes)
+
+
+def count_statuses(outcomes: Iterable[ExpectationOutcome]) -> dict[str, dict[str, int]]:
+    """Return ``{severity: {"passed": n, "failed": n, "not_applicable": n, "error": n}}`` over ``outcomes``."""
+    counts = {severity: dict.fromkeys(STATUSES, 0) for severity in SEVERITIES}
+    for outcome in outcomes:
+        counts[outcome.severity][outcome.status] += 1
+    return counts
 
 
 def expectation_name(expectation_type: str, kwargs: Mapping[str, Any]) -> str:
@@ -82,17 +106,17 @@ def expectation_name(expectation_type: str, kwargs: Mapping[str, Any]) -> str:
     else:
         name = expectation_type
     condition = kwargs.get("row_condition")
-    return f"{name} where {_condition_text(condition)}" if condition else name
+    return f"{name} where {condition_text(condition)}" if condition else name
 
 
-def _condition_text(condition: Any) -> str:
+def condition_text(condition: Any) -> str:
     """Render a serialized GX row condition (``{"column": {"name": "pim"}, "operator": "==", ...}``) as text."""
     if isinstance(condition, Mapping):
         if condition.get("type") == "comparison":
             return f"{condition['column']['name']} {condition['operator']} {condition['parameter']!r}"
         if condition.get("type") in ("and", "or"):
             joiner = f" {condition['type']} "
-            return "(" + joiner.join(_condition_text(part) for part in condition.get("conditions", [])) + ")"
+            return "(" + joiner.join(condition_text(part) for part in condition.get("conditions", [])) + ")"
     return str(condition)
 
 
@@ -105,7 +129,7 @@ def read_severity(meta: Mapping[str, Any] | None, name: str) -> str:
     return CRITICAL
 
 
-def suite_error_outcome(suite: str, error: BaseException) -> ExpectationOutcome:
+def suite_error_outcome(suite: str, error: BaseException, table: str | None = None) -> ExpectationOutcome:
     """Return the critical failure that stands for a suite that could not run (missing table, locked file...)."""
     return ExpectationOutcome(
         suite=suite,
@@ -113,29 +137,33 @@ def suite_error_outcome(suite: str, error: BaseException) -> ExpectationOutcome:
         type=SUITE_RUN,
         severity=CRITICAL,
         success=False,
-        description="The suite could not be run against the warehouse",
+        description="La suite no pudo ejecutarse sobre el almacén (tabla ausente, archivo bloqueado...)",
         error=f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS],
+        table=table,
     )
 
 
-def outcomes_from_suite_result(suite: str, suite_result: Any) -> tuple[ExpectationOutcome, ...]:
+def outcomes_from_suite_result(
+    suite: str, suite_result: Any, table: str | None = None
+) -> tuple[ExpectationOutcome, ...]:
     """Flatten a GX ``ExpectationSuiteValidationResult`` into outcomes, in the suite's order."""
-    return tuple(_outcome(suite, result) for result in suite_result.results)
+    return tuple(_outcome(suite, result, table) for result in suite_result.results)
 
 
-def _outcome(suite: str, result: Any) -> ExpectationOutcome:
+def _outcome(suite: str, result: Any, table: str | None = None) -> ExpectationOutcome:
     config = result.expectation_config
     kwargs = _jsonable({key: value for key, value in dict(config.kwargs).items() if key != "batch_id"})
     name = expectation_name(config.type, kwargs)
     details: dict[str, Any] = dict(result.result or {})
+    meta = dict(config.meta or {})
     return ExpectationOutcome(
         suite=suite,
         name=name,
         type=config.type,
-        severity=read_severity(config.meta, name),
+        severity=read_severity(meta, name),
         success=bool(result.success),
         kwargs=kwargs,
-        description=config.description,
+        description=meta.get("description") or config.description,
         expectation_id=config.id,
         observed_value=_jsonable(details.get("observed_value")),
         element_count=details.get("element_count"),
@@ -143,6 +171,7 @@ def _outcome(suite: str, result: Any) -> ExpectationOutcome:
         unexpected_percent=details.get("unexpected_percent"),
         examples=_jsonable(_examples(details)),
         error=_error_message(result.exception_info),
+        table=table,
     )
 
 
@@ -202,9 +231,10 @@ def report_dict(
         "suites": [
             {
                 "suite": suite.suite,
+                "table": suite.table,
                 "passed": suite.passed,
                 "counts": suite.counts(),
-                "expectations": [asdict(outcome) for outcome in suite.outcomes],
+                "expectations": [{**asdict(outcome), "status": outcome.status} for outcome in suite.outcomes],
             }
             for suite in suites
         ],
@@ -224,15 +254,21 @@ def format_summary(suites: Sequence[SuiteOutcome], *, max_examples: int = 3) -> 
     lines: list[str] = []
     for suite in suites:
         counts = suite.counts()
-        tally = ", ".join(
-            f"{severity} {counts[severity]['passed']} passed / {counts[severity]['failed']} failed"
-            for severity in SEVERITIES
-        )
+        tally = ", ".join(_tally(severity, counts[severity]) for severity in SEVERITIES)
         lines.append(f"{suite.suite}: {suite.status} ({tally})")
         for outcome in suite.outcomes:
             if not outcome.success:
                 lines.append(f"  [{outcome.severity}] {outcome.name}: {_failure_detail(outcome, max_examples)}")
     return "\n".join(lines)
+
+
+def _tally(severity: str, counts: Mapping[str, int]) -> str:
+    text = f"{severity} {counts[PASSED]} passed / {counts[FAILED]} failed"
+    if counts[NOT_APPLICABLE]:
+        text += f" / {counts[NOT_APPLICABLE]} not applicable"
+    if counts[ERROR]:
+        text += f" / {counts[ERROR]} error"
+    return text
 
 
 def _failure_detail(outcome: ExpectationOutcome, max_examples: int) -> str:

@@ -2,6 +2,11 @@
 
 ``run_gate`` is what the Airflow task and the publish step call; ``python -m expectations validate`` wraps it.
 Great Expectations is imported only inside the functions.
+
+After the checkpoints ran and GX closed its connections, the gate opens the warehouse once more with a plain DuckDB
+connection to read what the auditor's report needs (rows per table, data freshness, the current source files) and to
+append the run to its history (``ops.validation_runs``, ``ops.validation_results``); then it writes the report as
+JSON and HTML.
 """
 
 from __future__ import annotations
@@ -17,16 +22,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from expectations import settings
+from expectations.auditor_report import build_report, write_reports
 from expectations.errors import UnknownSuiteError
+from expectations.freshness import SourceFreshness, parse_as_of
 from expectations.gx_context import warehouse_context
 from expectations.report import (
     ExpectationOutcome,
     SuiteOutcome,
     first_line,
     outcomes_from_suite_result,
-    report_dict,
     suite_error_outcome,
-    write_json_atomically,
 )
 from expectations.settings import CRITICAL, QUALITY_DIRNAME, WARNING, database_path, resolve_warehouse_dir
 
@@ -42,6 +47,11 @@ class GateResult:
 
     ``failed_critical`` / ``failed_warning`` are readable names (``"raw_siaf_gasto: expect_..._between(mes_eje)"``),
     JSON-friendly for task logs and XComs; :meth:`failures` gives the full outcomes (examples, counts, errors).
+
+    ``report_path`` is ``quality/latest.json``; ``html_report_path`` is this run's own HTML report
+    (``quality/runs/<run_id>.html``, never overwritten, so a publication can point to the report that allowed it).
+    ``freshness`` holds every declared source's freshness at ``as_of``; ``history_error`` is set when the run could
+    not be appended to ``ops.validation_runs``/``ops.validation_results`` (logged, and shown in the report).
     """
 
     run_id: str
@@ -50,6 +60,11 @@ class GateResult:
     suites: tuple[SuiteOutcome, ...]
     report_path: Path
     data_docs_path: Path | None
+    html_report_path: Path | None = None
+    run_report_path: Path | None = None
+    as_of: str | None = None
+    freshness: tuple[SourceFreshness, ...] = ()
+    history_error: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -62,6 +77,11 @@ class GateResult:
     @property
     def failed_warning(self) -> tuple[str, ...]:
         return tuple(f"{o.suite}: {o.name}" for o in self.failures(WARNING))
+
+    @property
+    def stale_sources(self) -> tuple[SourceFreshness, ...]:
+        """Declared sources that need attention: older than their cadence, or loadable and never loaded."""
+        return tuple(item for item in self.freshness if item.warning)
 
     def failures(self, severity: str | None = None) -> tuple[ExpectationOutcome, ...]:
         """Return the failed outcomes, of one severity or of all."""
@@ -78,18 +98,22 @@ def run_gate(
     suites: Sequence[str] | None = None,
     *,
     gx_root: Path | None = None,
+    as_of: str | datetime | None = None,
 ) -> GateResult:
-    """Validate the warehouse with the given suites (default: all) and write the JSON report and Data Docs.
+    """Validate the warehouse with the given suites (default: all); write the reports and append the history.
 
-    The report goes to ``<warehouse>/quality/latest.json`` and ``<warehouse>/quality/runs/<run_id>.json``; Data Docs
-    and GX's validation results go under ``<gx_root>/uncommitted/`` (``gx_root`` defaults to the committed
-    ``expectations/gx``). The DuckDB file is opened only for the duration of the call: every connection is closed
-    before it returns.
+    Reports: ``<warehouse>/quality/runs/<run_id>.json|html`` and copies ``quality/latest.json|html``. History:
+    ``ops.validation_runs`` and ``ops.validation_results`` in the warehouse. Data freshness is measured at ``as_of``
+    (ISO 8601 string or datetime, naive = UTC; default now). Data Docs and GX's validation results go under
+    ``<gx_root>/uncommitted/`` (``gx_root`` defaults to the committed ``expectations/gx``). The DuckDB file is open
+    only during the call: every connection is closed before it returns.
 
     Raises:
         WarehouseNotFoundError: no ``monitoring.duckdb`` in the warehouse directory.
         UnknownSuiteError: a requested suite has no checkpoint.
+        ValueError: ``as_of`` is not an ISO 8601 date-time.
     """
+    cutoff = parse_as_of(as_of)
     warehouse = resolve_warehouse_dir(warehouse_dir)
     database = database_path(warehouse)
     started = datetime.now(UTC)
@@ -102,34 +126,125 @@ def run_gate(
         data_docs = _data_docs_index(context)
 
     quality_dir = warehouse / QUALITY_DIRNAME
-    report_path = quality_dir / "latest.json"
+    paths = {
+        "html": quality_dir / "runs" / f"{run_id}.html",
+        "json": quality_dir / "runs" / f"{run_id}.json",
+        "latest_html": quality_dir / "latest.html",
+        "latest_json": quality_dir / "latest.json",
+    }
+    passed = not any(not o.success and o.severity == CRITICAL for suite in outcomes for o in suite.outcomes)
+    report, freshness = _record_run(
+        database,
+        run_id=run_id,
+        run_time=started,
+        as_of=cutoff,
+        clock=clock,
+        passed=passed,
+        suites=outcomes,
+        data_docs=data_docs,
+        paths=paths,
+    )
+    write_reports(report)
     result = GateResult(
         run_id=run_id,
         run_time=started.isoformat(),
         warehouse_dir=warehouse,
         suites=outcomes,
-        report_path=report_path,
+        report_path=paths["latest_json"],
         data_docs_path=data_docs,
+        html_report_path=paths["html"],
+        run_report_path=paths["json"],
+        as_of=cutoff.isoformat(),
+        freshness=freshness,
+        history_error=report["history"]["error"],
     )
-    report = report_dict(
-        run_id=run_id,
-        run_time=result.run_time,
-        database=database,
-        passed=result.passed,
-        suites=outcomes,
-        data_docs=data_docs,
-    )
-    write_json_atomically(quality_dir / "runs" / f"{run_id}.json", report)
-    write_json_atomically(report_path, report)
     logger.info(
-        "gate %s: %s in %.1f s (%d critical, %d warning failures)",
+        "gate %s: %s in %.1f s (%d critical, %d warning failures); report %s",
         run_id,
         "passed" if result.passed else "FAILED",
         time.perf_counter() - clock,
         len(result.failed_critical),
         len(result.failed_warning),
+        paths["html"],
     )
     return result
+
+
+def _record_run(
+    database: Path,
+    *,
+    run_id: str,
+    run_time: datetime,
+    as_of: datetime,
+    clock: float,
+    passed: bool,
+    suites: tuple[SuiteOutcome, ...],
+    data_docs: Path | None,
+    paths: dict[str, Path],
+) -> tuple[dict[str, Any], tuple[SourceFreshness, ...]]:
+    """Read the report's facts from the warehouse, build the report and append it to the history.
+
+    Opens its own DuckDB connection (GX's are closed by now) and closes it. A failure to read or write is logged and
+    recorded in the report; it never changes the gate's decision, which is the checks' alone.
+    """
+    import duckdb
+    import great_expectations
+
+    from expectations import freshness as freshness_module
+    from expectations import history, warehouse_facts
+
+    queries = {name for suite in suites for name in suite.queries}
+    tables = [
+        t for t in dict.fromkeys(o.table or s.table for s in suites for o in s.outcomes) if t and t not in queries
+    ]
+    row_counts: dict[str, int | None] = {}
+    unchecked: list[str] = []
+    freshness: tuple[SourceFreshness, ...] = ()
+    files: list[dict[str, Any]] = []
+    rejects: dict[str, Any] = {"total": 0, "shown": []}
+    warehouse_error = history_error = None
+    con = None
+    try:
+        con = duckdb.connect(str(database))
+        row_counts = warehouse_facts.table_row_counts(con, tables)
+        unchecked = warehouse_facts.unchecked_tables(con, tables)
+        freshness = freshness_module.evaluate(con, as_of)
+        files = warehouse_facts.current_source_files(con)
+        rejects = warehouse_facts.current_rejects(con, (item["load_id"] for item in files))
+    except Exception as error:
+        warehouse_error = f"{type(error).__name__}: {first_line(str(error))}"
+        logger.error("gate %s: could not read the warehouse for the report: %s", run_id, warehouse_error)
+    report = build_report(
+        run_id=run_id,
+        run_time=run_time.isoformat(),
+        as_of=as_of,
+        duration_seconds=time.perf_counter() - clock,
+        database=database,
+        passed=passed,
+        suites=suites,
+        data_docs=data_docs,
+        paths=paths,
+        row_counts=row_counts,
+        unchecked_tables=unchecked,
+        freshness=freshness,
+        source_files=files,
+        rejects=rejects,
+        warehouse_error=warehouse_error,
+        gx_version=great_expectations.__version__,
+    )
+    try:
+        if con is None:
+            raise RuntimeError(warehouse_error or "no connection to the warehouse")
+        written = history.append(con, report)
+        logger.debug("gate %s: %d outcome(s) appended to %s", run_id, written, history.RESULTS_TABLE)
+    except Exception as error:
+        history_error = f"{type(error).__name__}: {first_line(str(error))}"
+        logger.error("gate %s: history not saved: %s", run_id, history_error)
+    finally:
+        if con is not None:
+            con.close()
+    report["history"].update(saved=history_error is None, error=history_error)
+    return report, freshness
 
 
 def available_suites(context: FileDataContext) -> list[str]:
@@ -151,20 +266,36 @@ def _run_suite(context: FileDataContext, name: str, run_id: str, run_time: datet
     from great_expectations.core.run_identifier import RunIdentifier
 
     clock = time.perf_counter()
+    tables: dict[str, str] = {}  # asset name -> schema.table (a query asset: its name)
+    queries: dict[str, str] = {}  # query assets (checks across tables): name -> SQL
     try:
         checkpoint = context.checkpoints.get(name)
         for definition in checkpoint.validation_definitions:
+            tables[definition.asset.name] = _table_name(definition.asset)
+            if isinstance(getattr(definition.asset, "query", None), str):
+                queries[tables[definition.asset.name]] = definition.asset.query
             definition.asset.test_connection()  # a missing table: one clear error, not one per expectation
         checkpoint_result = checkpoint.run(run_id=RunIdentifier(run_name=run_id, run_time=run_time))
     except Exception as error:  # a missing table, a locked file...: the suite fails closed, as a critical failure
         logger.error("suite %s could not run: %s", name, first_line(str(error)))
         logger.debug("suite %s traceback", name, exc_info=True)
-        return SuiteOutcome(name, (suite_error_outcome(name, error),))
+        table = next(iter(tables.values()), None)
+        return SuiteOutcome(name, (suite_error_outcome(name, error, table),), table, queries)
     outcomes: list[ExpectationOutcome] = []
     for suite_result in checkpoint_result.run_results.values():
-        outcomes.extend(outcomes_from_suite_result(name, suite_result))
+        asset = ((suite_result.meta or {}).get("active_batch_definition") or {}).get("data_asset_name")
+        table = tables.get(asset) or asset or next(iter(tables.values()), None)
+        outcomes.extend(outcomes_from_suite_result(name, suite_result, table))
     logger.info("suite %s: %d expectations in %.2f s", name, len(outcomes), time.perf_counter() - clock)
-    return SuiteOutcome(name, tuple(outcomes))
+    return SuiteOutcome(name, tuple(outcomes), next(iter(dict.fromkeys(o.table for o in outcomes)), None), queries)
+
+
+def _table_name(asset: Any) -> str:
+    """Return ``schema.table`` of a GX table asset (its name when it is not a table asset)."""
+    table, schema = getattr(asset, "table_name", None), getattr(asset, "schema_name", None)
+    if table:
+        return f"{schema}.{table}" if schema else str(table)
+    return str(asset.name)
 
 
 def _data_docs_index(context: Any) -> Path | None:

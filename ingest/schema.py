@@ -76,6 +76,21 @@ class Source:
         return self.layouts[0].columns
 
 
+@dataclass(frozen=True)
+class PlannedSource:
+    """A source the project will load but has no layout or loader for yet.
+
+    It is declared only so that freshness reports can list it (as never loaded) with the cadence it will be expected
+    at. It is not a :class:`Source` and not in ``ingest.sources.SOURCES``: ``python -m ingest`` neither lists nor loads
+    it. When its loader is written, its declaration moves to a :class:`Source` of the same name.
+    """
+
+    name: str
+    title: str
+    publisher: str
+    expected_every: timedelta
+
+
 def canonical(
     *names: str,
     types: dict[str, str] | None = None,

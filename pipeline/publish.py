@@ -13,8 +13,12 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.settings import published_db_path, working_db_path
+
+if TYPE_CHECKING:
+    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +26,8 @@ PUBLISHED_SCHEMAS = ("marts",)
 # ops tables that travel with the marts so a reader can trace figures to files. ops.rejects stays behind: its raw
 # text is whole source lines, and municipal sources carry taxpayers' names.
 LINEAGE_TABLES = ("load_log", "current_partitions")
+# The quality gate's history (expectations/history.py), so quality can be compared across runs in the published file.
+QUALITY_HISTORY_TABLES = ("validation_runs", "validation_results")
 
 
 class PublishRefusedError(RuntimeError):
@@ -45,8 +51,14 @@ def publish(
     gate_run_id: str,
     report_path: str | None = None,
     data_docs_path: str | None = None,
+    report_json_path: str | None = None,
 ) -> Publication:
     """Copy the marts of the working database to ``published.duckdb`` if the gate passed; return what was published.
+
+    Also copied: the lineage tables (``ops.load_log``, ``ops.current_partitions``) and the gate's history
+    (``ops.validation_runs``, ``ops.validation_results``; created empty if the working database has none yet).
+    ``ops.publication`` records ``report_path`` (the gate run's HTML report) as ``quality_report``, with the JSON
+    report and Data Docs beside it.
 
     Raises :class:`PublishRefusedError` (and leaves the published file untouched) when ``gate_passed`` is false or the
     working database holds no marts.
@@ -72,14 +84,22 @@ def publish(
         if not tables:
             raise PublishRefusedError(f"{working} has no tables in {', '.join(PUBLISHED_SCHEMAS)}: run dbt build first")
         rows: dict[str, int] = {}
-        for schema, table in [*tables, *(("ops", t) for t in LINEAGE_TABLES)]:
+        history = [t for t in QUALITY_HISTORY_TABLES if _has_table(con, "w", "ops", t)]
+        for schema, table in [*tables, *(("ops", t) for t in (*LINEAGE_TABLES, *history))]:
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(f'create table "{schema}"."{table}" as select * from w."{schema}"."{table}"')
             rows[f"{schema}.{table}"] = int(con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0])
+        if len(history) < len(QUALITY_HISTORY_TABLES):  # no gate wrote them here yet: publish them empty
+            from expectations.history import DDL
+
+            log.warning("%s has no quality history yet; published with empty history tables", working)
+            con.execute(DDL)
+            rows.update({f"ops.{t}": 0 for t in QUALITY_HISTORY_TABLES if t not in history})
         con.execute(
             "create table ops.publication as select ?::timestamp as published_at, ? as gate_run_id,"
-            " ? as quality_report, ? as data_docs, ? as working_database, ?::json as table_rows",
-            [published_at, gate_run_id, report_path, data_docs_path, str(working), json.dumps(rows)],
+            " ? as quality_report, ? as quality_report_json, ? as data_docs, ? as working_database,"
+            " ?::json as table_rows",
+            [published_at, gate_run_id, report_path, report_json_path, data_docs_path, str(working), json.dumps(rows)],
         )
         con.execute("detach w")
         con.execute("checkpoint")
@@ -93,3 +113,11 @@ def publish(
     os.replace(staging, target)
     log.info("published %d table(s) to %s: %s", len(rows), target, ", ".join(f"{k}={v:,}" for k, v in rows.items()))
     return Publication(target, sorted(rows), rows, published_at)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> bool:
+    found = con.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = ? and table_name = ?",
+        [database, schema, table],
+    ).fetchone()
+    return bool(found and found[0])

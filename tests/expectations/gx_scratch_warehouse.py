@@ -5,6 +5,10 @@ describes the ingest: every field read as text, codes kept as text, years/months
 added. ``marts.fct_execution_progress`` is a small hand-made table with the mart's columns.
 
     .venv/bin/python tests/expectations/gx_scratch_warehouse.py /tmp/gxdev   # writes /tmp/gxdev/monitoring.duckdb
+
+The suites of every raw table, mart and cross-table check need the real chain instead: :func:`build_from_pipeline`
+loads INEI's ubigeo table and a SIAF file with the project's loader and builds the marts with dbt (about 10 s), and
+:func:`copy_warehouse` copies a built (closed) warehouse file so tests can share one build.
 """
 
 from __future__ import annotations
@@ -84,6 +88,63 @@ def _cast(column: str) -> str:
     if name.startswith("monto_"):
         return f'CAST("{column}" AS DECIMAL(18,2)) AS {name}'
     return f'"{column}" AS {name}'
+
+
+def build_from_pipeline(
+    warehouse_dir: Path, csv_path: Path = SIAF_SAMPLE, *, max_rejects: int = 0, dbt_tests: bool = True
+) -> Path:
+    """Load INEI's ubigeo table and ``csv_path`` with the project's loader, then build the marts; return the database.
+
+    ``dbt_tests=False`` runs ``dbt run`` (models only) instead of ``dbt build``: a file whose problems dbt's own tests
+    would stop (a month 13) still reaches the marts, so the gate's mart suites see it.
+    """
+    from pipeline.paths import ubigeo_reference_location
+    from pipeline.tasks import load_source
+
+    warehouse_dir.mkdir(parents=True, exist_ok=True)
+    load_source("ubigeo-inei", ubigeo_reference_location(), warehouse=warehouse_dir)
+    load_siaf(warehouse_dir, csv_path, max_rejects=max_rejects, dbt_tests=dbt_tests)
+    return warehouse_dir / DATABASE_FILENAME
+
+
+def load_siaf(warehouse_dir: Path, csv_path: Path, *, max_rejects: int = 0, dbt_tests: bool | None = None) -> None:
+    """Load a SIAF gasto file into an existing warehouse; with ``dbt_tests`` True/False also rebuild the marts
+    (``dbt build`` / models only, see :func:`build_from_pipeline`); with None (default) leave the marts as they are."""
+    from pipeline.tasks import build_marts, load_source
+
+    load_source("siaf-gasto", str(csv_path), max_rejects=max_rejects, warehouse=warehouse_dir)
+    if dbt_tests is True:
+        build_marts(warehouse_dir)
+    elif dbt_tests is False:
+        run_dbt_models(warehouse_dir)
+
+
+def run_dbt_models(warehouse_dir: Path) -> None:
+    """Run ``dbt run`` (models only, no data tests) on the warehouse, the way pipeline.transform runs ``dbt build``."""
+    import os
+    import subprocess
+
+    from pipeline.paths import dbt_project_dir
+    from pipeline.transform import dbt_executable
+
+    project = str(dbt_project_dir())
+    command = [
+        dbt_executable(), "--no-use-colors", "run", "--project-dir", project, "--profiles-dir", project,
+        "--target-path", str(warehouse_dir / "dbt" / "target"), "--log-path", str(warehouse_dir / "dbt" / "logs"),
+    ]  # fmt: skip
+    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt run failed on {warehouse_dir}:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
+
+
+def copy_warehouse(source_dir: Path, target_dir: Path) -> Path:
+    """Copy the (closed) ``monitoring.duckdb`` of ``source_dir`` into ``target_dir``; return ``target_dir``."""
+    import shutil
+
+    target_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source_dir / DATABASE_FILENAME, target_dir / DATABASE_FILENAME)
+    return target_dir
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ def _load(kind: str, name: str) -> dict[str, Any]:
 
 
 def test_there_is_a_validation_definition_and_a_checkpoint_per_suite() -> None:
-    assert SUITES == ["marts_execution_progress", "raw_siaf_gasto"]
+    assert {"marts_execution_progress", "raw_siaf_gasto", "raw_ubigeo_inei"} <= set(SUITES)
     for name in SUITES:
         suite = _load("expectations", name)
         definition = _load("validation_definitions", name)

@@ -1,0 +1,154 @@
+"""Every raw table and every published mart has a suite; every suite is wired and written for an auditor.
+
+Static checks of the committed GX context (no Great Expectations run): suites, validation definitions, checkpoints,
+the assets of great_expectations.yml, severities and descriptions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.expectations.gx_scratch_warehouse import COMMITTED_GX_ROOT, REPO_ROOT
+
+SUITES = sorted(path.stem for path in (COMMITTED_GX_ROOT / "expectations").glob("*.json"))
+LINEAGE = ["_source_sha256", "_source_row"]
+# What each new suite's examples carry (unexpected_index_column_names of its checkpoint).
+INDEX_COLUMNS = {
+    "raw_siaf_gasto": LINEAGE,
+    "raw_ubigeo_inei": LINEAGE,
+    "marts_dim_entity": ["sec_ejec"],
+    "marts_dim_budget_program": ["programa_ppto"],
+    "marts_dim_function": ["funcion"],
+    "marts_dim_geography": ["department_code"],
+    "marts_budget_execution": ["budget_line_key", "year", "month", "sec_ejec", "_source_sha256", "_source_rows"],
+    "cross_source_rows": ["source", *LINEAGE],
+    "cross_siaf_totals": ["year", "load_id", "_source_sha256"],
+    "cross_budget_lines": ["budget_line_key", "year", "sec_ejec", "_source_sha256", "_source_rows"],
+    "cross_mart_references": [
+        "mart",
+        "row_key",
+        "year",
+        "month",
+        "sec_ejec",
+        "department_code",
+        "_source_sha256",
+        "_source_rows",
+    ],
+}
+
+
+def _load(kind: str, name: str) -> dict[str, Any]:
+    return json.loads((COMMITTED_GX_ROOT / kind / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _assets() -> dict[str, dict[str, Any]]:
+    config = yaml.safe_load((COMMITTED_GX_ROOT / "great_expectations.yml").read_text(encoding="utf-8"))
+    return config["fluent_datasources"]["warehouse"]["assets"]
+
+
+def _validated_assets() -> dict[str, str]:
+    """Asset name -> suite, from the validation definitions."""
+    return {_load("validation_definitions", name)["data"]["asset"]["name"]: name for name in SUITES}
+
+
+def test_every_raw_table_and_every_mart_has_a_suite() -> None:
+    from ingest.sources import SOURCES
+
+    marts = {f"marts.{path.stem}" for path in (REPO_ROOT / "dbt_project" / "models" / "marts").rglob("*.sql")}
+    raw = {f"raw.{source.table}" for source in SOURCES.values()}
+    assert marts and raw
+    missing = sorted((marts | raw) - set(_validated_assets()))
+    assert not missing, f"tables without a suite: {missing}"
+
+
+@pytest.mark.parametrize("name", SUITES)
+def test_suite_is_wired_to_its_asset_validation_definition_and_checkpoint(name: str) -> None:
+    suite = _load("expectations", name)
+    definition = _load("validation_definitions", name)
+    checkpoint = _load("checkpoints", name)
+    assert suite["name"] == definition["name"] == checkpoint["name"] == name
+    assert definition["suite"] == {"id": suite["id"], "name": name}
+    assert checkpoint["validation_definitions"] == [{"id": definition["id"], "name": name}]
+    asset = _assets()[definition["data"]["asset"]["name"]]
+    assert asset["id"] == definition["data"]["asset"]["id"]
+    assert asset["batch_definitions"]["whole_table"]["id"] == definition["data"]["batch_definition"]["id"]
+    assert definition["data"]["batch_definition"]["name"] == "whole_table"
+
+
+@pytest.mark.parametrize("name", SUITES)
+def test_checkpoint_returns_20_examples_that_trace_rows(name: str) -> None:
+    checkpoint = _load("checkpoints", name)
+    result_format = checkpoint["result_format"]
+    assert result_format["result_format"] == "SUMMARY"  # COMPLETE would fetch every unexpected value
+    assert result_format["partial_unexpected_count"] == 20
+    assert checkpoint["actions"] == [{"name": "update_data_docs", "site_names": [], "type": "update_data_docs"}]
+    if name in INDEX_COLUMNS:
+        assert result_format["unexpected_index_column_names"] == INDEX_COLUMNS[name]
+
+
+@pytest.mark.parametrize("name", SUITES)
+def test_every_expectation_has_a_severity_and_a_plain_description(name: str) -> None:
+    suite = _load("expectations", name)
+    assert suite["expectations"], name
+    ids = [expectation["id"] for expectation in suite["expectations"]]
+    assert len(ids) == len(set(ids)), f"{name}: repeated expectation ids"
+    for expectation in suite["expectations"]:
+        meta = expectation.get("meta", {})
+        assert meta.get("severity") in ("critical", "warning"), expectation
+        assert expectation.get("severity") == meta["severity"], f"GX's own severity field disagrees: {expectation}"
+        description = meta.get("description")
+        assert isinstance(description, str) and 10 <= len(description) <= 500, expectation
+        # GX's own description (shown in Data Docs) says the same as the one the auditor's report shows
+        assert expectation.get("description") == description, expectation
+
+
+def test_every_query_suite_has_a_critical_expectation() -> None:
+    """A query asset has no connection test: if its query cannot run, every expectation errors, and only a critical
+    one makes the gate fail closed."""
+    assets = _assets()
+    for asset_name, suite in _validated_assets().items():
+        if assets[asset_name]["type"] == "query":
+            severities = {e["meta"]["severity"] for e in _load("expectations", suite)["expectations"]}
+            assert "critical" in severities, suite
+
+
+@pytest.mark.parametrize("asset_name", sorted(name for name, a in _assets().items() if a["type"] == "query"))
+def test_cross_table_queries_survive_gx_and_sqlalchemy(asset_name: str) -> None:
+    query = _assets()[asset_name]["query"]
+    assert re.match(r"SELECT\s", query), "GX requires a query asset to start with SELECT"
+    assert "$" not in query, "GX would substitute $NAME as a config variable"
+    unquoted = re.sub(r"'[^']*'", "''", query)
+    assert not re.search(r"(?<![:\w]):\w", unquoted), "SQLAlchemy text() would read :name as a bind parameter"
+    assert "raw_text" not in query, "ops.rejects.raw_text holds whole source lines: never show it in examples"
+
+
+def test_duplicate_tolerance_is_about_one_per_100000_rows() -> None:
+    suite = _load("expectations", "cross_source_rows")
+    (duplicates,) = [e for e in suite["expectations"] if e["kwargs"].get("column") == "identical_rows"]
+    assert duplicates["meta"]["severity"] == "critical"
+    # both rows of a duplicate pair are flagged: 2 flagged rows in 100,000 = 1 duplicate per 100,000 rows
+    assert duplicates["kwargs"]["mostly"] == pytest.approx(1 - 2 / 100_000)
+    assert "100,000" in duplicates["meta"]["description"]
+
+
+def test_pim_checks_are_warnings() -> None:
+    """The real 127-row sample has PIM = 0 on every row (its PIA/PIM rows are further down MEF's file)."""
+    for name in SUITES:
+        for expectation in _load("expectations", name)["expectations"]:
+            kwargs = expectation["kwargs"]
+            about_pim = "pim" in {kwargs.get("column"), kwargs.get("column_A")} or kwargs.get("column") == "monto_pim"
+            if about_pim and expectation["type"] != "expect_column_values_to_not_be_null":
+                assert expectation["meta"]["severity"] == "warning", (name, expectation)
+
+
+def test_committed_context_has_no_absolute_paths_in_new_files() -> None:
+    for path in Path(COMMITTED_GX_ROOT).rglob("*"):
+        if path.is_file() and "uncommitted" not in path.parts:
+            text = path.read_text(encoding="utf-8")
+            assert "/tmp/" not in text and "/work/" not in text and "/home/" not in text, path

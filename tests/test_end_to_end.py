@@ -94,3 +94,95 @@ def test_bad_file_fails_the_dag_and_keeps_the_published_file(demo, siaf_sample: 
     assert "row 7 (line 8)" in log and "1O0.50" in log, log[-4000:]
     assert "failed" in log.lower()
     assert published.read_bytes() == before
+
+
+def _set(line: bytes, position: int, value: bytes) -> bytes:
+    fields = line.split(b'","')
+    fields[position] = value
+    return b'","'.join(fields)
+
+
+def _run_dags(env: dict[str, str], location: Path, max_rejects: int = 0) -> tuple[int, str, int, str]:
+    airflow = str(ROOT / ".venv" / "bin" / "airflow")
+    env = {**env, "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    conf = json.dumps({"siaf_gasto_location": str(location), "max_rejects": max_rejects})
+    load = _run([airflow, "dags", "test", "siaf_gasto_load", "-c", conf], env)
+    marts = _run([airflow, "dags", "test", "siaf_marts_publish"], env)
+    return load.returncode, load.stdout + load.stderr, marts.returncode, marts.stdout + marts.stderr
+
+
+def _failures(warehouse: Path) -> tuple[dict[str, dict], dict]:
+    report = json.loads((warehouse / "quality" / "latest.json").read_text())
+    return {
+        f"{e['suite']}: {e['name']}": e for suite in report["suites"] for e in suite["expectations"] if not e["success"]
+    }, report
+
+
+def _rows_named(expectation: dict) -> set[int]:
+    rows: set[int] = set()
+    for example in expectation["examples"]:
+        if example.get("_source_row") is not None:
+            rows.add(int(example["_source_row"]))
+        rows.update(int(r) for r in example.get("_source_rows") or [])
+    return rows
+
+
+def test_gate_refuses_a_broken_file_and_names_its_rows(demo, siaf_sample: Path, tmp_path: Path) -> None:
+    """Month 13 on row 10, a non-numeric amount on row 20, row 30 duplicated (as row 31): nothing is published."""
+    env, warehouse, _ = demo
+    published = warehouse / "published.duckdb"
+    before = published.read_bytes()
+
+    def breakage(lines: list[bytes]) -> list[bytes]:
+        lines = list(lines)
+        lines[10] = _set(lines[10], 1, b"13")
+        lines[20] = _set(lines[20], 61, b"12,5O")
+        return [*lines[:31], lines[30], *lines[31:]]
+
+    bad = edited_copy(siaf_sample, tmp_path / "2026-Gasto-Diario.csv", breakage)
+    load_rc, load_log, _, marts_log = _run_dags(env, bad, max_rejects=5)
+    assert load_rc == 0 and "loaded_with_rejects" in load_log, load_log[-3000:]
+    assert "quality gate" in marts_log and "failed" in marts_log and "Report:" in marts_log, marts_log[-4000:]
+    assert published.read_bytes() == before
+
+    failures, report = _failures(warehouse)
+    assert report["decision_label"].startswith("NO PUBLICADO")
+    critical = {name: e for name, e in failures.items() if e["severity"] == "critical"}
+    month = [e for n, e in critical.items() if n.startswith("raw_siaf_gasto") and "mes_eje" in n]
+    assert month and 10 in _rows_named(month[0])
+    rejected = [e for e in critical.values() if any(x.get("_source_row") == 20 for x in e["examples"])]
+    assert rejected, sorted(critical)
+    duplicated = [e for n, e in critical.items() if {30, 31} <= _rows_named(e)]
+    assert duplicated, sorted(critical)
+    html = Path(report["reports"]["html"]).read_text()
+    assert "NO PUBLICADO" in html and bad.name in html
+    # a rejected row's reason names the bad value, but its raw line (names, in municipal sources) never appears
+    raw_line = bad.read_bytes().split(b"\r\n")[20].decode()
+    assert "12,5O" in html and raw_line[40:120] not in html
+
+
+def test_warnings_alone_publish_and_are_reported(demo, siaf_sample: Path, tmp_path: Path) -> None:
+    env, warehouse, _ = demo
+    published = warehouse / "published.duckdb"
+    before = published.read_bytes()
+
+    def warning_only(lines: list[bytes]) -> list[bytes]:
+        lines = list(lines)
+        lines[2] = _set(lines[2], 33, b"044277")  # FINALIDAD with 6 digits instead of 7
+        return lines
+
+    odd = edited_copy(siaf_sample, tmp_path / "2026-Gasto-Diario.csv", warning_only)
+    load_rc, load_log, marts_rc, marts_log = _run_dags(env, odd)
+    assert load_rc == 0 and marts_rc == 0, (load_log + marts_log)[-4000:]
+    assert published.read_bytes() != before
+    failures, report = _failures(warehouse)
+    assert report["passed"] is True and report["decision_label"] == "PUBLICADO"
+    assert all(e["severity"] == "warning" for e in failures.values())
+    finalidad = [e for n, e in failures.items() if "finalidad" in n]
+    assert finalidad and 2 in _rows_named(finalidad[0])
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        runs = con.execute("select decision from ops.validation_runs order by run_time").fetchall()
+    finally:
+        con.close()
+    assert ("failed",) in runs and runs[-1] == ("passed",)

@@ -4,6 +4,12 @@
 #}
 {% test matches_pattern(model, column_name, pattern) %}
 
+{#- A content check on published source values: it warns in dbt, and the Great Expectations gate (which names the
+    source file rows) decides whether the data is published. dbt errors stay for model logic: keys, relationships,
+    reconciliation and unit tests. -#}
+{{ config(severity = 'warn') }}
+
+
 with
 
 values_to_check as (

@@ -17,17 +17,11 @@ import random
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ingest.sources.siaf_gasto import AMOUNTS as AMOUNT_COLUMNS
+
 DEFAULT_TEMPLATE = (
     Path(__file__).resolve().parents[2] / "shared" / "realdata" / "siaf_gasto" / "mef-2026-gasto-diario.head.csv"
-)
-AMOUNT_COLUMNS = (
-    "MONTO_PIA",
-    "MONTO_PIM",
-    "MONTO_CERTIFICADO",
-    "MONTO_COMPROMETIDO_ANUAL",
-    "MONTO_COMPROMETIDO",
-    "MONTO_DEVENGADO",
-    "MONTO_GIRADO",
 )
 
 

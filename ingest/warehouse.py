@@ -11,6 +11,7 @@ order-preserving scan; rows the reader rejected are added back through ``ops.loa
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,6 +93,8 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
             ) from exc
         raise
     con.execute(f"set memory_limit = '{memory_limit()}'")
+    # DuckDB's own progress bar suits a terminal, not a task log: elsewhere the loader logs its own progress.
+    con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
     con.execute(f"set temp_directory = '{path.parent / 'tmp'}'")
     con.execute("set preserve_insertion_order = true")  # _source_row relies on it
     con.execute(OPS_DDL)

@@ -27,7 +27,7 @@ latest_row as (
     select * from program_rows
     qualify row_number() over (
         partition by programa_ppto
-        order by year desc, _loaded_at desc, _load_id desc, _source_sha256 desc, _source_row desc
+        order by {{ latest_row_first() }}
     ) = 1
 
 ),

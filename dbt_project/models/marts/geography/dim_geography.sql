@@ -53,7 +53,7 @@ siaf_departments as (
     from siaf_department_rows
     qualify row_number() over (
         partition by department_code
-        order by year desc, _loaded_at desc, _load_id desc, _source_sha256 desc, _source_row desc,
+        order by {{ latest_row_first() }},
             department_name desc
     ) = 1
 

@@ -149,3 +149,24 @@ def test_a_row_the_reader_would_skip_is_not_lost_silently(siaf_sample: Path, war
     bad = edited_copy(siaf_sample, tmp_path / "short.csv", lambda ls: [*ls[:3], b'"2026"', *ls[3:]])
     with pytest.raises((RejectLimitError, ReconciliationError), match="row 3"):
         load("siaf-gasto", str(bad))
+
+
+def test_a_second_writer_gets_a_clear_error(siaf_sample: Path, warehouse: Path, loaded) -> None:
+    import subprocess
+    import sys
+
+    from ingest.errors import WarehouseBusyError
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+         " time.sleep(30)", str(warehouse / "monitoring.duckdb")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(WarehouseBusyError, match="in use by another process"):
+            load("siaf-gasto", str(siaf_sample), force=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _state(warehouse) == loaded

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ingest.settings import WORKING_DB_NAME, warehouse_dir, working_db_path
+
+# One definition of where the warehouse is, shared with ingest (ingest/settings.py); these names are for messages.
 WAREHOUSE_DIR_ENV = "WAREHOUSE_DIR"
 DEFAULT_WAREHOUSE_DIR = "./warehouse"
-DATABASE_FILENAME = "monitoring.duckdb"
+DATABASE_FILENAME = WORKING_DB_NAME
 QUALITY_DIRNAME = "quality"
 
 GX_ROOT = Path(__file__).resolve().parent / "gx"
@@ -21,12 +24,11 @@ SEVERITIES = (CRITICAL, WARNING)
 MAX_EXAMPLES = 20
 
 
-def resolve_warehouse_dir(warehouse_dir: str | os.PathLike[str] | None = None) -> Path:
+def resolve_warehouse_dir(directory: str | os.PathLike[str] | None = None) -> Path:
     """Return the absolute warehouse directory: the argument, else ``$WAREHOUSE_DIR``, else ``./warehouse``."""
-    chosen = warehouse_dir if warehouse_dir is not None else os.environ.get(WAREHOUSE_DIR_ENV) or DEFAULT_WAREHOUSE_DIR
-    return Path(chosen).expanduser().resolve()
+    return Path(directory).expanduser().resolve() if directory is not None else warehouse_dir()
 
 
-def database_path(warehouse_dir: Path) -> Path:
-    """Return the DuckDB file inside ``warehouse_dir``."""
-    return warehouse_dir / DATABASE_FILENAME
+def database_path(directory: Path) -> Path:
+    """Return the working DuckDB file inside ``directory``."""
+    return working_db_path(directory)

@@ -11,7 +11,7 @@ PUBLISHED_DB_NAME = "published.duckdb"
 
 def warehouse_dir() -> Path:
     """Return the absolute warehouse directory, from ``$WAREHOUSE_DIR`` or ``./warehouse``."""
-    return Path(os.environ.get("WAREHOUSE_DIR") or "warehouse").resolve()
+    return Path(os.environ.get("WAREHOUSE_DIR") or "warehouse").expanduser().resolve()
 
 
 def working_db_path(base: Path | None = None) -> Path:

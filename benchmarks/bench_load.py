@@ -33,9 +33,10 @@ started = time.perf_counter()
 if mode == "bare":
     import duckdb
     from ingest.header import read_header
-    from ingest.sources.siaf_gasto import SOURCE, DIARIO_2026
+    from ingest.contracts import get_source
+    layout = get_source("siaf-gasto").layouts[0]
     header = read_header(csv_path, ",", '"')
-    types = ", ".join(f"'{{n}}': '{{DIARIO_2026.column_for(n).type}}'" for n in header)
+    types = ", ".join(f"'{{n}}': '{{layout.column_for(n).type}}'" for n in header)
     con = duckdb.connect(str(work / "bare.duckdb"))
     con.execute(f"create table t as select * from read_csv('{{csv_path}}', columns = {{{{{{types}}}}}}, header = true, "
                 f"auto_detect = false, delim = ',', quote = '\"', escape = '\"')")

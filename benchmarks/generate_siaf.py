@@ -18,7 +18,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ingest.sources.siaf_gasto import AMOUNTS as AMOUNT_COLUMNS
+from ingest.contracts import get_source
+
+AMOUNT_COLUMNS = tuple(f.header for f in get_source("siaf-gasto").fields if f.sql_type.startswith("DECIMAL"))
 
 DEFAULT_TEMPLATE = (
     Path(__file__).resolve().parents[2] / "shared" / "realdata" / "siaf_gasto" / "mef-2026-gasto-diario.head.csv"

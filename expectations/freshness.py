@@ -1,7 +1,8 @@
 """Data freshness: how long since each declared source last arrived, against how often it should arrive.
 
-A source's cadence is declared in ``ingest`` (``Source.expected_every`` for the loadable sources, ``PlannedSource``
-for the ones without a loader yet; both in ``ingest.sources.FRESHNESS_POLICY``). Its last arrival is the end of its
+A source's cadence is declared once, in its contract (``contracts/<name>.yaml``, key ``cadence``), for loadable
+and planned sources alike; this module is the only place freshness is computed (dbt's source freshness is not used:
+see the generated sources file). Its last arrival is the end of its
 last successful load in ``ops.load_log`` (status ``loaded``, ``loaded_with_rejects`` or ``unchanged``: re-reading an
 unchanged file also shows the publisher had nothing newer). Ages are measured to ``as_of``, a UTC time the caller
 passes (the Airflow run's date; default now), so a report can be reproduced for a given date.
@@ -105,11 +106,13 @@ class SourceFreshness:
 
 def declared_sources() -> tuple[DeclaredSource, ...]:
     """Return every source with a declared cadence: the loadable ones first, then the planned ones."""
-    from ingest.sources import PLANNED_SOURCES, SOURCES
+    from ingest.contracts import registry
 
-    loadable = [DeclaredSource(s.name, s.title, s.publisher, s.expected_every, True) for s in SOURCES.values()]
-    planned = [DeclaredSource(s.name, s.title, s.publisher, s.expected_every, False) for s in PLANNED_SOURCES.values()]
-    return (*loadable, *planned)
+    contracts = registry()
+    return (
+        *(DeclaredSource(s.name, s.title, s.publisher, s.expected_every, True) for s in contracts.sources.values()),
+        *(DeclaredSource(s.name, s.title, s.publisher, s.expected_every, False) for s in contracts.planned.values()),
+    )
 
 
 def last_successful_loads(con: duckdb.DuckDBPyConnection) -> dict[str, LastLoad]:

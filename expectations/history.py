@@ -41,8 +41,10 @@ create table if not exists {RUNS_TABLE} (
     report_html      varchar,              -- <warehouse>/quality/runs/<run_id>.html
     report_json      varchar,              -- <warehouse>/quality/runs/<run_id>.json
     data_docs        varchar,
-    gx_version       varchar
+    gx_version       varchar,
+    validated_loads  json                  -- list of source, partition_value, load_id: the current loads checked
 );
+alter table {RUNS_TABLE} add column if not exists validated_loads json;
 create table if not exists {RESULTS_TABLE} (
     run_id             varchar not null,
     run_time           timestamp not null,
@@ -71,6 +73,19 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
+def current_loads(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """Return ``ops.current_partitions`` as sorted ``(source, partition_value, load_id)``: the loads whose rows are in
+    the raw views now (empty when nothing was ever loaded). The gate records this set and publish compares it."""
+    found = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database()"
+        " and schema_name = 'ops' and table_name = 'current_partitions'"
+    ).fetchone()
+    if not (found and found[0]):
+        return []
+    rows = con.execute("select source, partition_value, load_id from ops.current_partitions order by all").fetchall()
+    return [(str(source), str(partition), int(load_id)) for source, partition, load_id in rows]
+
+
 def append(con: duckdb.DuckDBPyConnection, report: Mapping[str, Any]) -> int:
     """Insert the run and its outcomes from a report (see :mod:`expectations.auditor_report`) in one transaction;
     return the number of outcome rows written."""
@@ -90,6 +105,7 @@ def append(con: duckdb.DuckDBPyConnection, report: Mapping[str, Any]) -> int:
         "report_json": report["reports"]["json"],
         "data_docs": report.get("data_docs"),
         "gx_version": report.get("gx_version"),
+        "validated_loads": _json(report.get("validated_loads")),
     }
     results = [
         {

@@ -65,6 +65,8 @@ class GateResult:
     as_of: str | None = None
     freshness: tuple[SourceFreshness, ...] = ()
     history_error: str | None = None
+    # (source, partition_value, load_id) of ops.current_partitions when the checks started: what was validated.
+    validated_loads: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -119,10 +121,17 @@ def run_gate(
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     clock = time.perf_counter()
+    validated_loads = _current_loads(database)
 
+    never_loaded = _never_loaded_sources(database) if database.is_file() else set()  # else: not found, below
     with warehouse_context(database, gx_root or settings.GX_ROOT) as context:
         names = _select_suites(context, suites)
-        outcomes = tuple(_run_suite(context, name, run_id, started) for name in names)
+        outcomes = tuple(
+            _skipped_suite(name, missing)
+            if (missing := sorted(set(_suite_sources(context, name)) & never_loaded))
+            else _run_suite(context, name, run_id, started)
+            for name in names
+        )
         data_docs = _data_docs_index(context)
 
     quality_dir = warehouse / QUALITY_DIRNAME
@@ -143,6 +152,7 @@ def run_gate(
         suites=outcomes,
         data_docs=data_docs,
         paths=paths,
+        validated_loads=validated_loads,
     )
     write_reports(report)
     result = GateResult(
@@ -157,6 +167,7 @@ def run_gate(
         as_of=cutoff.isoformat(),
         freshness=freshness,
         history_error=report["history"]["error"],
+        validated_loads=tuple(validated_loads),
     )
     logger.info(
         "gate %s: %s in %.1f s (%d critical, %d warning failures); report %s",
@@ -181,6 +192,7 @@ def _record_run(
     suites: tuple[SuiteOutcome, ...],
     data_docs: Path | None,
     paths: dict[str, Path],
+    validated_loads: list[tuple[str, str, int]],
 ) -> tuple[dict[str, Any], tuple[SourceFreshness, ...]]:
     """Read the report's facts from the warehouse, build the report and append it to the history.
 
@@ -232,6 +244,10 @@ def _record_run(
         warehouse_error=warehouse_error,
         gx_version=great_expectations.__version__,
     )
+    report["validated_loads"] = [
+        {"source": source, "partition_value": partition, "load_id": load_id}
+        for source, partition, load_id in validated_loads
+    ]
     try:
         if con is None:
             raise RuntimeError(warehouse_error or "no connection to the warehouse")
@@ -245,6 +261,89 @@ def _record_run(
             con.close()
     report["history"].update(saved=history_error is None, error=history_error)
     return report, freshness
+
+
+def _current_loads(database: Path) -> list[tuple[str, str, int]]:
+    """Return the current loads (``ops.current_partitions``) as the checks are about to see them.
+
+    Read before the checkpoints run, with a connection closed before GX opens its own (configured like the one
+    :func:`_record_run` opens: DuckDB refuses two configurations of one file in a process); publish refuses to copy
+    a warehouse whose current loads differ from these (a load landed after the gate started).
+    """
+    import duckdb
+
+    from expectations import history
+
+    if not database.exists():
+        return []  # warehouse_context raises the clear error
+    con = duckdb.connect(str(database))
+    try:
+        return history.current_loads(con)
+    finally:
+        con.close()
+
+
+def _never_loaded_sources(database: Path) -> set[str]:
+    """Return the loadable sources never loaded: no successful load in ``ops.load_log`` and an empty raw view.
+
+    A source whose raw view is missing is not in the set: its suites run and fail closed.
+    """
+    import duckdb
+
+    from expectations.freshness import last_successful_loads
+    from ingest.contracts import registry
+
+    never: set[str] = set()
+    con = duckdb.connect(str(database))
+    try:
+        try:
+            loaded = set(last_successful_loads(con))
+        except duckdb.Error as error:  # a load log we cannot read: skip nothing, every suite runs
+            logger.warning("gate: cannot tell which sources were loaded (%s); running every suite", error)
+            return set()
+        for name, source in registry().sources.items():
+            if name in loaded:
+                continue
+            exists = (
+                con.execute(
+                    "select count(*) from duckdb_views() where schema_name = 'raw' and view_name = ?", [source.table]
+                ).fetchone()[0]
+                or con.execute(
+                    "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?", [source.table]
+                ).fetchone()[0]
+            )
+            if exists and not con.execute(f"select exists (select 1 from raw.{source.table})").fetchone()[0]:
+                never.add(name)
+    finally:
+        con.close()
+    return never
+
+
+def _suite_sources(context: FileDataContext, name: str) -> list[str]:
+    """Return the sources a suite's data comes from (its ``meta.sources``; empty when it does not say)."""
+    try:
+        return list((context.suites.get(name).meta or {}).get("sources") or [])
+    except Exception:  # a suite that cannot be read fails in _run_suite, with its error in the report
+        return []
+
+
+def _skipped_suite(name: str, sources: list[str]) -> SuiteOutcome:
+    """Stand-in for a suite whose sources were never loaded: reported as not applicable, never a failure.
+
+    A source that is declared but not loaded yet (no location configured) must not block the others' publication;
+    the freshness section of the report lists it as never loaded, a warning.
+    """
+    logger.info("suite %s skipped: source(s) %s never loaded", name, ", ".join(sources))
+    outcome = ExpectationOutcome(
+        suite=name,
+        name="suite_skipped",
+        type="suite_skipped",
+        severity=WARNING,
+        success=True,
+        description=f"No se ejecutó: la fuente {', '.join(sources)} aún no tiene cargas (ver frescura de datos)",
+        element_count=0,
+    )
+    return SuiteOutcome(name, (outcome,), None, {})
 
 
 def available_suites(context: FileDataContext) -> list[str]:

@@ -37,3 +37,11 @@ class ReconciliationError(IngestError):
 
 class WarehouseBusyError(IngestError):
     """Another process holds the DuckDB file (DuckDB allows one writer)."""
+
+
+class ContractError(IngestError):
+    """A source contract (contracts/*.yaml) is invalid: the message names the file, the key and what is wrong."""
+
+
+class ShrinkError(IngestError):
+    """A file would shrink a partition by more than its contract allows (``--allow-shrink`` overrides)."""

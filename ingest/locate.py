@@ -1,8 +1,8 @@
-"""Turn a location (local path, http(s) URL, or a .zip holding the CSV) into a local file with its facts.
+"""Turn a location (local path, http(s) URL, a .zip holding the CSV, or an .xlsx) into a local file with its facts.
 
-Downloads stream into ``<warehouse>/landing`` as ``*.part`` and are renamed only once complete, so an interrupted
-download never counts as a file. The SHA-256 and the line count are computed in the same pass that downloads,
-unzips or reads the file.
+URLs are downloaded by :mod:`ingest.fetch` (retries, conditional GET, size limit, HTML refused) into
+``<warehouse>/landing`` as ``*.part`` and renamed only once complete, so an interrupted download never counts as a
+file. The SHA-256 and the line count are computed in the same pass that downloads, unzips or reads the file.
 """
 
 from __future__ import annotations
@@ -10,13 +10,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from ingest.errors import FetchError
 
@@ -117,41 +115,6 @@ def is_url(location: str) -> bool:
     return urlparse(location).scheme in ("http", "https")
 
 
-def download(url: str, landing: Path, timeout: float = 60.0) -> tuple[Path, FileFacts]:
-    """Stream ``url`` into ``landing``; return the completed file and its facts.
-
-    The file is written as ``<name>.part`` and renamed when complete; a short read (fewer bytes than the server's
-    Content-Length) or any network error removes the partial file and raises :class:`FetchError`.
-    """
-    landing.mkdir(parents=True, exist_ok=True)
-    name = Path(unquote(urlparse(url).path)).name or "download"
-    part = landing / f"{name}.part"
-    digest = _Digest(f"downloading {name}")
-    expected: int | None = None
-    try:
-        request = urllib.request.Request(url, headers={"User-Agent": "peru-public-monitoring/0.1 (ingest)"})
-        with urllib.request.urlopen(request, timeout=timeout) as response, part.open("wb") as sink:
-            length = response.headers.get("Content-Length")
-            expected = int(length) if length and length.isdigit() else None
-            log.info("downloading %s (%s bytes)", url, expected if expected is not None else "unknown size")
-            _copy(response, sink, digest)
-        if expected is not None and digest.size != expected:
-            raise FetchError(
-                f"download of {url} was interrupted: got {digest.size:,} of {expected:,} bytes; nothing was loaded"
-            )
-    except FetchError:
-        part.unlink(missing_ok=True)
-        raise
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        part.unlink(missing_ok=True)
-        raise FetchError(f"download of {url} failed after {digest.size:,} bytes: {exc}; nothing was loaded") from exc
-    facts = digest.facts()
-    final = landing / f"{facts.sha256[:12]}-{name}"
-    part.replace(final)
-    log.info("downloaded %s: %s bytes, sha256 %s", final.name, f"{facts.size:,}", facts.sha256)
-    return final, facts
-
-
 def _pick_member(archive: zipfile.ZipFile, zip_path: Path, wanted: str | None) -> zipfile.ZipInfo:
     members = [m for m in archive.infolist() if not m.is_dir()]
     if wanted is not None:
@@ -188,6 +151,21 @@ def unzip(zip_path: Path, landing: Path, member: str | None = None) -> tuple[Pat
     return target, digest.facts(), container
 
 
+def is_xlsx(path: Path) -> bool:
+    """Return whether ``path`` is an Office Open XML workbook (a zip holding ``xl/workbook.xml``), whatever its name.
+
+    Checked before any zip handling: an ``.xlsx`` is a zip archive, and must not be taken for one holding a CSV.
+    """
+    if not zipfile.is_zipfile(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "xl/workbook.xml" in names or "xl/workbook.bin" in names
+
+
 def land(location: str, landing: Path) -> LandedFile:
     """Resolve ``location`` to a local file: download URLs and unzip archives (their facts taken on the way).
 
@@ -200,12 +178,17 @@ def land(location: str, landing: Path) -> LandedFile:
     if "!" in location and location.split("!", 1)[0].lower().endswith(".zip"):
         base, member = location.split("!", 1)
     if is_url(base):
-        path, facts = download(base, landing)
+        from ingest.fetch import fetch  # fetch imports this module's FileFacts
+
+        fetched = fetch(base, landing)
+        path, facts = fetched.path, fetched.facts
     else:
         path = Path(base).expanduser()
         if not path.is_file():
             raise FetchError(f"{location}: no such file")
         facts = None
+    if is_xlsx(path) or path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return LandedFile(location, path, facts)  # a workbook: the XLSX reader checks it
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
         if not zipfile.is_zipfile(path):
             raise FetchError(f"{location} is not a readable zip archive")

@@ -3,9 +3,14 @@
 Each successful load lands in its own table ``raw_loads.<table>__<load_id>`` (written once, never updated), and
 ``raw.<table>`` is a view over the loads that are current for each partition (a SIAF year), adding the lineage
 columns ``_source_sha256``, ``_source_row``, ``_load_id`` and ``_loaded_at``. Replacing a year is then a
-metadata change inside one transaction: the view is redefined and superseded load tables dropped. ``_source_row`` is
-derived from the load table's ``rowid``, which is the file's row order because the table is written once by an
-order-preserving scan; rows the reader rejected are added back through ``ops.load_row_offsets``.
+metadata change inside one transaction: the view is redefined and superseded load tables are kept or dropped as the
+contract's ``history`` says. ``raw.<table>__history`` is the same over every kept load (current or superseded), so
+snapshots can be built, or rebuilt, from them; ``_loaded_at`` is each load's date.
+
+``_source_row`` is a column of the load table for text-staged sources (the data row of a CSV, the sheet row of an
+XLSX). For the typed CSV fast path it is derived from the load table's ``rowid``, which is the file's row order
+because the table is written once by an order-preserving scan; rows the reader rejected are added back through
+``ops.load_row_offsets``.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.contracts import Source
 from ingest.errors import WarehouseBusyError
-from ingest.schema import Source
-from ingest.settings import memory_limit
+from ingest.settings import landing_dir, memory_limit
 
 if TYPE_CHECKING:
     import duckdb
@@ -41,6 +46,7 @@ create table if not exists ops.load_log (
     rows_read        bigint,
     rows_loaded      bigint,
     rows_rejected    bigint,
+    rows_skipped     bigint,
     partitions       varchar[],
     status           varchar not null,
     message          varchar,
@@ -64,8 +70,12 @@ create table if not exists ops.current_partitions (
     source          varchar not null,
     partition_value varchar not null,
     load_id         bigint not null,
+    rows            bigint,
     primary key (source, partition_value)
 );
+-- columns added after the first release: warehouses created before them gain them here
+alter table ops.load_log add column if not exists rows_skipped bigint;
+alter table ops.current_partitions add column if not exists rows bigint;
 """
 
 LINEAGE_COLUMNS = (
@@ -98,10 +108,12 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     con.execute(f"set temp_directory = '{path.parent / 'tmp'}'")
     con.execute("set preserve_insertion_order = true")  # _source_row relies on it
     con.execute(OPS_DDL)
-    from ingest.sources import SOURCES
+    from ingest.contracts import registry
 
-    for source in SOURCES.values():  # raw views exist (empty) before a source's first load, for dbt and checks
+    # raw views exist (empty) before a source's first load, for dbt and checks
+    for source in registry().sources.values():
         con.execute(f"create view if not exists raw.{source.table} as {_empty_select(source)}")
+        con.execute(f"create view if not exists raw.{source.table}__history as {_empty_select(source)}")
     return con
 
 
@@ -116,8 +128,8 @@ def _empty_select(source: Source) -> str:
     return f"select {', '.join(columns)} where false"
 
 
-def _load_select(con: duckdb.DuckDBPyConnection, source: Source, load_id: int, partitions: list[str]) -> str:
-    """Return the SELECT over one load table that yields its current rows with lineage columns.
+def _load_select(con: duckdb.DuckDBPyConnection, source: Source, load_id: int, partitions: list[str] | None) -> str:
+    """Return the SELECT over one load table that yields its rows of ``partitions`` (None: all) with lineage.
 
     The load's SHA-256, id and time are constants of the load, so the view supplies them from ``ops.load_log``
     instead of storing them on every row.
@@ -127,8 +139,15 @@ def _load_select(con: duckdb.DuckDBPyConnection, source: Source, load_id: int, p
     sha256, loaded_at = con.execute(
         "select sha256, started_at from ops.load_log where load_id = ?", [load_id]
     ).fetchone()
+    has_row_column = con.execute(
+        "select count(*) from duckdb_columns() where schema_name = 'raw_loads' and table_name = ?"
+        " and column_name = '_source_row'",
+        [f"{source.table}__{load_id:06d}"],
+    ).fetchone()[0]
     has_offsets = con.execute("select count(*) from ops.load_row_offsets where load_id = ?", [load_id]).fetchone()[0]
-    if has_offsets:
+    if has_row_column:
+        row, offsets = "t._source_row", ""
+    elif has_offsets:
         row = "t.rowid + 1 + coalesce(o.rejected_before, 0)"
         offsets = (
             f" asof left join (select accepted_below, rejected_before from ops.load_row_offsets"
@@ -137,7 +156,7 @@ def _load_select(con: duckdb.DuckDBPyConnection, source: Source, load_id: int, p
     else:
         row, offsets = "t.rowid + 1", ""
     where = ""
-    if source.partition_column is not None:
+    if source.partition_column is not None and partitions is not None:
         values = ", ".join(sql_str(p) for p in partitions)
         where = f" where cast(t.{source.partition_column} as varchar) in ({values})"
     return (
@@ -152,8 +171,11 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Redefine ``raw.<table>`` over the current loads (call inside the load's transaction)."""
+def refresh_views(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Redefine ``raw.<table>`` over the current loads and ``raw.<table>__history`` over every kept load.
+
+    Call inside the load's transaction, after :func:`apply_retention`.
+    """
     current = con.execute(
         "select load_id, list(partition_value order by partition_value) from ops.current_partitions"
         " where source = ? group by load_id order by load_id",
@@ -161,26 +183,80 @@ def refresh_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     ).fetchall()
     selects = [_load_select(con, source, load_id, parts) for load_id, parts in current] or [_empty_select(source)]
     con.execute(f"create or replace view raw.{source.table} as\n" + "\nunion all\n".join(selects))
+    kept = [_load_select(con, source, load_id, None) for load_id in kept_loads(con, source)]
+    con.execute(
+        f"create or replace view raw.{source.table}__history as\n"
+        + "\nunion all\n".join(kept or [_empty_select(source)])
+    )
 
 
-def drop_superseded(con: duckdb.DuckDBPyConnection, source: Source) -> list[int]:
-    """Drop load tables no partition points to any more; return their load ids."""
+def kept_loads(con: duckdb.DuckDBPyConnection, source: Source) -> list[int]:
+    """Return the ids of the loads whose tables are kept (current and superseded), oldest first."""
     prefix = f"{source.table}__"
-    tables = con.execute(
-        "select table_name from information_schema.tables"
-        " where table_schema = 'raw_loads' and starts_with(table_name, ?)",
+    names = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'raw_loads' and starts_with(table_name, ?)",
         [prefix],
     ).fetchall()
+    ids = [name[len(prefix) :] for (name,) in names]
+    return sorted(int(i) for i in ids if i.isdigit())
+
+
+def apply_retention(con: duckdb.DuckDBPyConnection, source: Source) -> list[int]:
+    """Drop the load tables the contract's ``history`` does not keep; return their load ids.
+
+    Current loads are always kept. ``keep: current`` drops every superseded load; ``keep: all`` keeps them, up to
+    ``maxLoads`` loads in all when set (the oldest superseded go first).
+    """
     current = {
         r[0]
         for r in con.execute(
             "select distinct load_id from ops.current_partitions where source = ?", [source.name]
         ).fetchall()
     }
-    dropped = []
-    for (name,) in tables:
-        load_id = int(name[len(prefix) :])
-        if load_id not in current:
-            con.execute(f'drop table raw_loads."{name}"')
-            dropped.append(load_id)
-    return dropped
+    superseded = [load_id for load_id in kept_loads(con, source) if load_id not in current]
+    if source.history_keep == "current":
+        drop = superseded
+    elif source.history_max_loads is not None:
+        keep_superseded = max(source.history_max_loads - len(current), 0)
+        drop = superseded[: max(len(superseded) - keep_superseded, 0)]
+    else:
+        drop = []
+    for load_id in drop:
+        con.execute(f"drop table {load_table_name(source, load_id)}")
+    if drop:
+        con.execute("delete from ops.load_row_offsets where load_id in (select unnest(?::bigint[]))", [drop])
+    return drop
+
+
+def prune_landing(con: duckdb.DuckDBPyConnection, base: Path, load_ids: list[int]) -> list[Path]:
+    """Delete the landed files (downloads, unzipped members) of ``load_ids`` that no kept load still reads.
+
+    Only files inside ``<warehouse>/landing`` are touched: a user's own file is never deleted. Returns what was
+    deleted. Files another step landed but has not loaded yet are not in ``load_ids`` and are left alone.
+    """
+    landing = landing_dir(base).resolve()
+    rows = con.execute(
+        "select distinct local_path from ops.load_log where load_id in (select unnest(?::bigint[]))"
+        " and local_path is not null",
+        [load_ids],
+    ).fetchall()
+    still_used = {
+        r[0]
+        for r in con.execute(
+            "select distinct l.local_path from ops.load_log l join duckdb_tables() t"
+            " on t.schema_name = 'raw_loads' and t.table_name like '%__' || lpad(cast(l.load_id as varchar), 6, '0')"
+            " where l.local_path is not null"
+        ).fetchall()
+    }
+    deleted = []
+    for (local,) in rows:
+        path = Path(local)
+        if local in still_used or landing not in path.parents or not path.is_file():
+            continue
+        path.unlink()
+        deleted.append(path)
+        if path.parent != landing and not any(path.parent.iterdir()):
+            path.parent.rmdir()  # the folder a zip was extracted into
+    if deleted:
+        log.info("landing: removed %s", ", ".join(p.name for p in deleted))
+    return deleted

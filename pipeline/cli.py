@@ -9,22 +9,36 @@ import sys
 from ingest.settings import published_db_path, warehouse_dir
 
 
+def _locations(given: list[str]) -> dict[str, str]:
+    """Return source -> location: each ``--load NAME=LOCATION``, then every source with a configured location."""
+    from ingest.contracts import registry
+    from pipeline.paths import configured_location
+
+    locations: dict[str, str] = {}
+    for item in given:
+        name, sep, location = item.partition("=")
+        if not sep or not location:
+            raise SystemExit(f"error: --load takes NAME=LOCATION, got {item!r}")
+        locations[name] = location
+    for name, source in registry().sources.items():
+        configured = configured_location(name, source.table)
+        if name not in locations and configured:
+            locations[name] = configured
+    return locations
+
+
 def _run(args: argparse.Namespace) -> int:
     from ingest.errors import IngestError
-    from pipeline.paths import default_siaf_gasto_location, ubigeo_reference_location
     from pipeline.publish import PublishRefusedError
     from pipeline.tasks import GateFailedError, build_marts, load_source, publish_marts, run_quality_gate
     from pipeline.transform import TransformError
 
     warehouse = warehouse_dir()
+    locations = _locations(args.load)
     try:
-        load_source("ubigeo-inei", ubigeo_reference_location(), warehouse=warehouse)
-        load_source(
-            "siaf-gasto",
-            args.siaf_gasto or default_siaf_gasto_location(),
-            max_rejects=args.max_rejects,
-            warehouse=warehouse,
-        )
+        # the shipped reference first: the other sources' codes are checked against it
+        for name in sorted(locations, key=lambda n: n != "ubigeo-inei"):
+            load_source(name, locations[name], max_rejects=args.max_rejects, warehouse=warehouse)
         build_marts(warehouse)
         gate = run_quality_gate(warehouse)
         publish_marts(gate, warehouse)
@@ -66,8 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m pipeline", description="Run the monitoring pipeline without Airflow, or show what is published."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="load ubigeo + SIAF gasto, dbt build, quality gate, publish")
-    run.add_argument("--siaf-gasto", metavar="LOCATION", help="SIAF gasto path, URL or .zip (default: the real sample)")
+    run = commands.add_parser(
+        "run",
+        help="load the sources, dbt build, quality gate, publish",
+        description="Load every source given with --load and every source with a configured location "
+        "($<TABLE>_LOCATION, e.g. $SIAF_GASTO_LOCATION; INEI's ubigeo table ships with the project), then dbt build, "
+        "the quality gate, and publish.",
+    )
+    run.add_argument(
+        "--load",
+        action="append",
+        default=[],
+        metavar="SOURCE=LOCATION",
+        help="a source and its path, URL, .zip or .xlsx (repeatable), e.g. --load siaf-gasto=2026-Gasto-Diario.csv",
+    )
     run.add_argument("--max-rejects", type=int, default=0, metavar="N", help="rows the reader may reject (default 0)")
     run.set_defaults(func=_run)
     status = commands.add_parser("status", help="print where the published marts and the quality report are")

@@ -3,6 +3,11 @@
 The marts are copied from the working database into a new file next to the published one, which then replaces it
 with one ``os.replace`` (atomic on POSIX). Readers open the published file read-only and never see a half-written
 file; a failed gate never gets here, so the previous publication stays byte for byte as it was.
+
+The marts are published only if the working database still holds the loads the gate validated: the gate records
+``ops.current_partitions`` (source, partition, load id) when it starts, and publish re-reads it while it holds the
+working file for the copy (attached read-only, so no load can land meanwhile). A load that landed between the gate
+and publish makes publish refuse and leave the previous publication as it was.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +58,7 @@ def publish(
     report_path: str | None = None,
     data_docs_path: str | None = None,
     report_json_path: str | None = None,
+    validated_loads: Iterable[Mapping[str, object] | Sequence[object]] | None = None,
 ) -> Publication:
     """Copy the marts of the working database to ``published.duckdb`` if the gate passed; return what was published.
 
@@ -60,8 +67,13 @@ def publish(
     ``ops.publication`` records ``report_path`` (the gate run's HTML report) as ``quality_report``, with the JSON
     report and Data Docs beside it.
 
-    Raises :class:`PublishRefusedError` (and leaves the published file untouched) when ``gate_passed`` is false or the
-    working database holds no marts.
+    ``validated_loads`` is what the gate checked (``(source, partition_value, load_id)`` items or dicts with those
+    keys; default: what ``ops.validation_runs`` recorded for ``gate_run_id``). It must equal the working database's
+    ``ops.current_partitions``, read while the copy holds the file.
+
+    Raises :class:`PublishRefusedError` (and leaves the published file untouched) when ``gate_passed`` is false, the
+    current loads are not the ones the gate validated (or the gate recorded none), or the working database holds no
+    marts.
     """
     import duckdb
 
@@ -77,6 +89,7 @@ def publish(
     con = duckdb.connect(str(staging))
     try:
         con.execute(f"attach '{working}' as w (read_only)")
+        _check_validated_loads(con, gate_run_id, validated_loads)
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = 'w'"
             f" and schema_name in ({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) order by 1, 2"
@@ -113,6 +126,57 @@ def publish(
     os.replace(staging, target)
     log.info("published %d table(s) to %s: %s", len(rows), target, ", ".join(f"{k}={v:,}" for k, v in rows.items()))
     return Publication(target, sorted(rows), rows, published_at)
+
+
+def _normalise(items: Iterable[Mapping[str, object] | Sequence[object]]) -> set[tuple[str, str, int]]:
+    loads: set[tuple[str, str, int]] = set()
+    for item in items:
+        if isinstance(item, Mapping):
+            source, partition, load_id = item["source"], item["partition_value"], item["load_id"]
+        else:
+            source, partition, load_id = item
+        loads.add((str(source), str(partition), int(str(load_id))))
+    return loads
+
+
+def _check_validated_loads(
+    con: duckdb.DuckDBPyConnection,
+    gate_run_id: str,
+    validated: Iterable[Mapping[str, object] | Sequence[object]] | None,
+) -> None:
+    """Refuse unless ``w.ops.current_partitions`` holds exactly the loads the gate validated."""
+    if validated is None:  # not handed over: what the gate recorded in its history
+        recorded = None
+        if _has_table(con, "w", "ops", "validation_runs"):
+            columns = {r[0] for r in con.execute("describe w.ops.validation_runs").fetchall()}
+            if "validated_loads" in columns:
+                row = con.execute(
+                    "select validated_loads from w.ops.validation_runs where run_id = ?", [gate_run_id]
+                ).fetchone()
+                recorded = row[0] if row else None
+        if recorded is None:
+            raise PublishRefusedError(
+                f"quality gate run {gate_run_id} recorded no validated loads, so what it checked cannot be compared "
+                "with what would be published; run the gate again. The published file was kept as it was"
+            )
+        validated = json.loads(recorded) if isinstance(recorded, str) else recorded
+    expected = _normalise(validated)
+    current: set[tuple[str, str, int]] = set()
+    if _has_table(con, "w", "ops", "current_partitions"):
+        current = _normalise(
+            con.execute("select source, partition_value, load_id from w.ops.current_partitions").fetchall()
+        )
+    if current != expected:
+        raise PublishRefusedError(
+            f"the warehouse's current loads changed after quality gate run {gate_run_id} validated them "
+            f"(now current: {_show(current - expected)}; validated: {_show(expected - current)}): a load landed "
+            "between the gate and publish. Nothing was published; the previous publication stays. Run dbt build and "
+            "the gate again"
+        )
+
+
+def _show(loads: set[tuple[str, str, int]]) -> str:
+    return ", ".join(f"{source} {partition} (load {load_id})" for source, partition, load_id in sorted(loads)) or "none"
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> bool:

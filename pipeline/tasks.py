@@ -10,8 +10,12 @@ import logging
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ingest.settings import warehouse_dir
+
+if TYPE_CHECKING:
+    from ingest.locate import LandedFile
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +24,91 @@ class GateFailedError(RuntimeError):
     """A critical expectation failed: nothing is published and the previous publication stays."""
 
 
-def load_source(
-    source: str, location: str, *, max_rejects: int = 0, warehouse: Path | None = None
+def fetch_source(
+    source: str, location: str | None = None, *, table: str | None = None, warehouse: Path | None = None
 ) -> dict[str, object]:
-    """Load one file of one source (see :func:`ingest.load.load`); return the load's summary."""
+    """Land one file of ``source`` without touching the DuckDB file (downloads, unzips); return it XCom-friendly.
+
+    ``location`` defaults to ``$<TABLE>_LOCATION`` (or the shipped reference file); with neither, raises
+    :class:`pipeline.paths.MissingLocationError` naming the variable. The result goes to :func:`load_source`'s
+    ``landed``: ``location``, ``path``, ``facts`` (SHA-256, size, line breaks; None for a user's local file, which
+    the loader hashes while reading it) and ``container_sha256``.
+    """
+    from ingest.contracts import get_source
+    from ingest.locate import land
+    from ingest.settings import landing_dir
+    from pipeline.paths import resolve_location
+
+    contract = get_source(source)
+    where = resolve_location(source, table or contract.table, location)
+    landed = land(where, landing_dir(warehouse or warehouse_dir()))
+    facts = landed.facts
+    if facts is None:
+        log.info("%s: %s is a local file; the load reads it in place", source, landed.location)
+    else:
+        log.info("%s: landed %s as %s (sha256 %s)", source, landed.location, landed.path, facts.sha256)
+    return {
+        "source": source,
+        "location": landed.location,
+        "path": str(landed.path),
+        "facts": None
+        if facts is None
+        else {
+            "sha256": facts.sha256,
+            "size": facts.size,
+            "newlines": facts.newlines,
+            "last_byte": facts.last_byte.hex(),
+        },
+        "container_sha256": landed.container_sha256,
+    }
+
+
+def landed_file(landed: dict[str, Any]) -> LandedFile:
+    """Return the :class:`ingest.locate.LandedFile` a :func:`fetch_source` summary describes."""
+    from ingest.locate import FileFacts, LandedFile
+
+    facts = landed.get("facts")
+    return LandedFile(
+        location=str(landed["location"]),
+        path=Path(str(landed["path"])),
+        facts=None
+        if not facts
+        else FileFacts(facts["sha256"], int(facts["size"]), int(facts["newlines"]), bytes.fromhex(facts["last_byte"])),
+        container_sha256=landed.get("container_sha256"),
+    )
+
+
+def load_source(
+    source: str,
+    location: str | None = None,
+    *,
+    max_rejects: int = 0,
+    allow_shrink: bool = False,
+    force: bool = False,
+    warehouse: Path | None = None,
+    landed: dict[str, Any] | None = None,
+) -> dict[str, object]:
+    """Load one file of one source (see :func:`ingest.load.load`); return the load's summary.
+
+    ``landed`` is :func:`fetch_source`'s result: the loader then reads that file and fetches nothing itself.
+    """
     from ingest.load import load
 
-    result = load(source, location, warehouse=warehouse or warehouse_dir(), max_rejects=max_rejects)
+    if landed is not None:
+        if landed.get("source") not in (None, source):
+            raise ValueError(f"file landed for {landed.get('source')!r} cannot be loaded as {source!r}")
+        location = str(landed["location"])
+    if location is None:
+        raise ValueError(f"load_source({source!r}) needs a location or a landed file")
+    result = load(
+        source,
+        location,
+        warehouse=warehouse or warehouse_dir(),
+        max_rejects=max_rejects,
+        force=force,
+        allow_shrink=allow_shrink,
+        landed=landed_file(landed) if landed is not None else None,
+    )
     return asdict(result)
 
 
@@ -61,6 +143,11 @@ def run_quality_gate(
         "report_path": str(result.report_path),
         "run_report_path": str(result.run_report_path) if result.run_report_path else None,
         "data_docs_path": str(result.data_docs_path) if result.data_docs_path else None,
+        # The loads (source, partition, load id) whose rows the gate checked; publish refuses any other set.
+        "validated_loads": [
+            {"source": source, "partition_value": partition, "load_id": load_id}
+            for source, partition, load_id in result.validated_loads
+        ],
     }
     for name in result.failed_warning:
         log.warning("quality warning: %s", name)
@@ -89,6 +176,7 @@ def publish_marts(gate: dict[str, object], warehouse: Path | None = None) -> dic
         report_path=_optional_str(gate.get("html_report_path") or gate.get("report_path")),
         report_json_path=_optional_str(gate.get("run_report_path") or gate.get("report_path")),
         data_docs_path=_optional_str(gate.get("data_docs_path")),
+        validated_loads=gate.get("validated_loads"),  # type: ignore[arg-type]
     )
     return {
         "path": str(publication.path),

@@ -22,7 +22,7 @@ from expectations.freshness import (
     format_duration,
     parse_as_of,
 )
-from ingest.sources import FRESHNESS_POLICY, PLANNED_SOURCES, SOURCES
+from ingest.contracts import registry
 from pipeline.paths import ubigeo_reference_location
 from pipeline.tasks import load_source
 
@@ -56,24 +56,31 @@ def test_never_loaded_sources_warn_only_when_they_have_a_loader() -> None:
 
 
 def test_cadences_are_declared_for_loadable_and_planned_sources() -> None:
-    assert FRESHNESS_POLICY["siaf-gasto"] == timedelta(days=1)
-    assert FRESHNESS_POLICY["ubigeo-inei"] == timedelta(days=365)
-    assert FRESHNESS_POLICY["infobras"] == timedelta(days=1)
-    assert FRESHNESS_POLICY["invierte-pe"] == timedelta(days=1)
-    assert FRESHNESS_POLICY["municipal-exports"] == timedelta(days=31)
-    assert not set(PLANNED_SOURCES) & set(SOURCES)  # planned sources are not loadable
+    contracts = registry()
+    policy = contracts.freshness_policy
+    assert policy["siaf-gasto"] == timedelta(days=1)
+    assert policy["ubigeo-inei"] == timedelta(days=365)
+    assert policy["consulta-amigable-municipalidades"] == timedelta(days=31)
+    assert policy["infobras-obras"] == timedelta(days=1)
+    assert policy["invierte-inversiones"] == timedelta(days=1)
+    assert set(contracts.planned) == {"infobras-obras", "invierte-inversiones"}
+    assert not set(contracts.planned) & set(contracts.sources)  # planned sources are not loadable
     assert [(s.name, s.loadable) for s in declared_sources()] == [
-        *((name, True) for name in SOURCES),
-        *((name, False) for name in PLANNED_SOURCES),
+        *((name, True) for name in contracts.sources),
+        *((name, False) for name in contracts.planned),
     ]
 
 
-def test_planned_sources_are_not_offered_by_the_ingest_cli(capsys: pytest.CaptureFixture[str]) -> None:
+def test_planned_sources_are_listed_but_not_loadable(capsys: pytest.CaptureFixture[str]) -> None:
     from ingest.cli import main
 
     main(["sources"])
     out = capsys.readouterr().out
-    assert "siaf-gasto" in out and "infobras" not in out and "municipal" not in out
+    assert "siaf-gasto  →  raw.siaf_gasto" in out
+    assert "infobras-obras  (planned: no layout yet, nothing loads it)" in out
+    assert "infobras-obras  →" not in out and "municipal-exports" not in out
+    assert main(["load", "infobras-obras", "x.csv"]) == 1
+    assert "declared as planned" in capsys.readouterr().err
 
 
 def test_freshness_from_the_load_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -95,11 +102,11 @@ def test_freshness_from_the_load_log(tmp_path: Path, caplog: pytest.LogCaptureFi
     assert soon["ubigeo-inei"].status == FRESH and soon["ubigeo-inei"].last_load.status == "unchanged"
     assert later["ubigeo-inei"].status == STALE
     assert soon["siaf-gasto"].status == NEVER_LOADED  # a failed load is no arrival
-    assert {soon[name].status for name in PLANNED_SOURCES} == {NEVER_LOADED}
+    assert {soon[name].status for name in registry().planned} == {NEVER_LOADED}
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert sum("ubigeo-inei" in m for m in warned) == 1  # stale only at the later date
     assert sum("siaf-gasto has never been loaded" in m for m in warned) == 2
-    assert not any(name in m for m in warned for name in PLANNED_SOURCES)
+    assert not any(name in m for m in warned for name in registry().planned)
 
 
 def test_as_of_parsing() -> None:

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from expectations.history import RESULTS_TABLE, RUNS_TABLE
-from ingest.sources import SOURCES
+from ingest.contracts import registry
 from ingest.warehouse import load_table_name
 from pipeline.paths import ubigeo_reference_location
 from pipeline.publish import publish
@@ -58,7 +58,7 @@ def _break_a_month(warehouse: Path) -> None:
     )[0]
     con = duckdb.connect(str(warehouse / "monitoring.duckdb"))
     try:
-        con.execute(f"update {load_table_name(SOURCES['siaf-gasto'], load_id)} set mes_eje = 13 where rowid = 4")
+        con.execute(f"update {load_table_name(registry().get('siaf-gasto'), load_id)} set mes_eje = 13 where rowid = 4")
     finally:
         con.close()
 
@@ -133,7 +133,12 @@ def test_failed_gate_names_the_html_report_and_logs_stale_sources(
 
 
 def test_publish_creates_empty_history_tables_when_no_gate_wrote_them(warehouse: Path) -> None:
-    publication = publish(warehouse, gate_passed=True, gate_run_id="manual", report_path=None)
+    validated = _query(
+        warehouse / "monitoring.duckdb", "select source, partition_value, load_id from ops.current_partitions"
+    )
+    publication = publish(
+        warehouse, gate_passed=True, gate_run_id="manual", report_path=None, validated_loads=validated
+    )
 
     assert publication.rows[RUNS_TABLE] == 0 and publication.rows[RESULTS_TABLE] == 0
     columns = _query(

@@ -18,7 +18,7 @@ import pytest
 
 from expectations.auditor_report import DECISION_LABELS, describe
 from expectations.validate import GateResult, run_gate
-from ingest.sources import PLANNED_SOURCES, SOURCES
+from ingest.contracts import registry
 from ingest.warehouse import load_table_name
 from pipeline.paths import ubigeo_reference_location
 from pipeline.tasks import load_source
@@ -72,7 +72,7 @@ def _siaf_load_table(warehouse: Path) -> str:
         (load_id,) = con.execute("select load_id from ops.current_partitions where source = 'siaf-gasto'").fetchone()
     finally:
         con.close()
-    return load_table_name(SOURCES["siaf-gasto"], load_id)
+    return load_table_name(registry().get("siaf-gasto"), load_id)
 
 
 def _read(result: GateResult) -> tuple[str, dict[str, Any]]:
@@ -122,9 +122,9 @@ def test_passed_gate_report_says_published_with_summary_and_freshness(warehouse:
     assert ">PUBLICADO" in html and "NO PUBLICADO" not in html
     assert "raw.siaf_gasto" in html and "126 filas" in html  # 127 rows in the file, one rejected
     # every declared source has a freshness row; planned sources are "sin cargas", SIAF (daily) is stale at 2027
-    for name in [*SOURCES, *PLANNED_SOURCES]:
+    for name in [*registry().sources, *registry().planned]:
         assert f"<code>{name}</code>" in html
-    assert html.count("sin cargas (fuente prevista, aún sin cargador)") == len(PLANNED_SOURCES)
+    assert html.count("sin cargas (fuente prevista, aún sin cargador)") == len(registry().planned)
     assert "desactualizada" in html and "Advertencia de frescura" in html
     assert (warehouse / "quality" / "latest.html").read_text(encoding="utf-8") == html
     assert "<script" not in html and "http://" not in html and "https://" not in html  # self-contained
@@ -179,8 +179,8 @@ def test_json_report_structure(warehouse: Path, gx_root: Path) -> None:
     assert report["rejects"]["shown"][0]["source_row"] == REJECTED_ROW
     assert report["rejects"]["shown"][0]["file_line"] == REJECTED_ROW + 1
     freshness = {f["source"]: f for f in report["freshness"]}
-    assert set(freshness) == {*SOURCES, *PLANNED_SOURCES}
-    assert freshness["infobras"]["status"] == "never_loaded" and not freshness["infobras"]["warning"]
+    assert set(freshness) == {*registry().sources, *registry().planned}
+    assert freshness["infobras-obras"]["status"] == "never_loaded" and not freshness["infobras-obras"]["warning"]
     assert report["history"] == {
         "saved": True,
         "tables": ["ops.validation_runs", "ops.validation_results"],

@@ -14,19 +14,20 @@ from typing import Any
 import pytest
 import yaml
 
+from ingest.contracts import registry
 from tests.expectations.gx_scratch_warehouse import COMMITTED_GX_ROOT, REPO_ROOT
 
 SUITES = sorted(path.stem for path in (COMMITTED_GX_ROOT / "expectations").glob("*.json"))
 LINEAGE = ["_source_sha256", "_source_row"]
 # What each new suite's examples carry (unexpected_index_column_names of its checkpoint).
 INDEX_COLUMNS = {
-    "raw_siaf_gasto": LINEAGE,
-    "raw_ubigeo_inei": LINEAGE,
+    **{f"raw_{source.table}": LINEAGE for source in registry().sources.values()},  # generated from the contracts
     "marts_dim_entity": ["sec_ejec"],
     "marts_dim_budget_program": ["programa_ppto"],
     "marts_dim_function": ["funcion"],
     "marts_dim_geography": ["department_code"],
     "marts_budget_execution": ["budget_line_key", "year", "month", "sec_ejec", "_source_sha256", "_source_rows"],
+    "marts_municipal_execution": ["sec_ejec", "year", *LINEAGE],
     "cross_source_rows": ["source", *LINEAGE],
     "cross_siaf_totals": ["year", "load_id", "_source_sha256"],
     "cross_budget_lines": ["budget_line_key", "year", "sec_ejec", "_source_sha256", "_source_rows"],
@@ -58,10 +59,8 @@ def _validated_assets() -> dict[str, str]:
 
 
 def test_every_raw_table_and_every_mart_has_a_suite() -> None:
-    from ingest.sources import SOURCES
-
     marts = {f"marts.{path.stem}" for path in (REPO_ROOT / "dbt_project" / "models" / "marts").rglob("*.sql")}
-    raw = {f"raw.{source.table}" for source in SOURCES.values()}
+    raw = {f"raw.{source.table}" for source in registry().sources.values()}
     assert marts and raw
     missing = sorted((marts | raw) - set(_validated_assets()))
     assert not missing, f"tables without a suite: {missing}"

@@ -12,13 +12,26 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import FetchError
+from ingest.fetch import STATE_FILE
 from ingest.load import load
 from tests.ingest.helpers import query
 
 
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Downloads retry with back-off (ingest/fetch.py): keep the waits tiny here."""
+    monkeypatch.setenv("INGEST_FETCH_BACKOFF", "0.01")
+    monkeypatch.setenv("INGEST_FETCH_ATTEMPTS", "2")
+
+
+def _landed(warehouse: Path) -> list[str]:
+    """The files in landing, without the download state (``.fetch-state.json`` and its lock)."""
+    return sorted(p.name for p in (warehouse / "landing").iterdir() if not p.name.startswith(STATE_FILE))
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A loopback HTTP server over a folder; ``/short/<name>`` promises more bytes than it sends."""
+    """A loopback HTTP server over a folder (with Last-Modified, so 304s); ``/short/<name>`` sends half the bytes."""
     root = tmp_path / "www"
     root.mkdir()
 
@@ -57,19 +70,38 @@ def test_url_is_streamed_into_landing_and_loaded(siaf_sample: Path, warehouse: P
     result = load("siaf-gasto", f"{base}/2026-Gasto-Diario.csv")
     assert (result.status, result.rows_loaded) == ("loaded", 127)
     assert result.sha256 == hashlib.sha256(siaf_sample.read_bytes()).hexdigest()
-    landed = list((warehouse / "landing").iterdir())
-    assert [p.name for p in landed] == [f"{result.sha256[:12]}-2026-Gasto-Diario.csv"]
+    assert _landed(warehouse) == [f"{result.sha256[:12]}-2026-Gasto-Diario.csv"]
     assert query(warehouse, "select location from ops.load_log") == [(f"{base}/2026-Gasto-Diario.csv",)]
 
 
 def test_interrupted_download_never_counts_as_a_file(siaf_sample: Path, warehouse: Path, server) -> None:
     base, root = server
     (root / "2026-Gasto-Diario.csv").write_bytes(siaf_sample.read_bytes())
-    with pytest.raises(FetchError, match=r"interrupted|failed"):
+    with pytest.raises(FetchError, match=r"failed after 2 attempt\(s\): download was interrupted"):
         load("siaf-gasto", f"{base}/short/2026-Gasto-Diario.csv")
-    assert list((warehouse / "landing").iterdir()) == []
+    assert _landed(warehouse) == []  # no .part and no complete-looking file
     assert query(warehouse, "select status from ops.load_log") == [("failed",)]
     assert query(warehouse, "select count(*) from raw.siaf_gasto") == [(0,)]
+
+
+def test_not_modified_url_is_not_downloaded_again_and_is_unchanged(siaf_sample: Path, warehouse: Path, server) -> None:
+    base, root = server
+    (root / "2026-Gasto-Diario.csv").write_bytes(siaf_sample.read_bytes())
+    first = load("siaf-gasto", f"{base}/2026-Gasto-Diario.csv")
+    landed = warehouse / "landing" / f"{first.sha256[:12]}-2026-Gasto-Diario.csv"
+    stamp = landed.stat().st_mtime_ns
+    again = load("siaf-gasto", f"{base}/2026-Gasto-Diario.csv")  # the server answers 304 Not Modified
+    assert (first.status, again.status) == ("loaded", "unchanged")
+    assert again.sha256 == first.sha256 and landed.stat().st_mtime_ns == stamp
+    assert _landed(warehouse) == [landed.name]
+
+
+def test_html_page_instead_of_the_file_is_refused(warehouse: Path, server) -> None:
+    base, root = server
+    (root / "2026-Gasto-Diario.html").write_text("<!DOCTYPE html><html><body>Página no encontrada</body></html>")
+    with pytest.raises(FetchError, match="HTML page"):
+        load("siaf-gasto", f"{base}/2026-Gasto-Diario.html")
+    assert _landed(warehouse) == []
 
 
 def test_missing_url_is_a_clear_error(warehouse: Path, server) -> None:

@@ -1,10 +1,12 @@
 -- One row per INEI district. The 6-digit ubigeo nests department (2) and province (4).
+-- The other columns are the contract's (contracts/ubigeo-inei.yaml, through the generated source), renamed to
+-- English: see macros/staged_columns.sql.
 
 with
 
 source as (
 
-    select * from {{ source('reference', 'ubigeo_inei') }}
+    select * from {{ source('raw', 'ubigeo_inei') }}
 
 ),
 
@@ -14,20 +16,17 @@ renamed as (
         ubigeo,
         left(ubigeo, 2) as department_code,
         left(ubigeo, 4) as province_code,
-        departamento as department_name,
-        provincia as province_name,
-        distrito as district_name,
-        nullif(capital_legal, '') as capital_name,
-        nullif(categoria, '') as capital_category,
-        altitud as altitude_m,
-        poblacion as population,
-        latitud as latitude,
-        longitud as longitude,
-
-        _source_sha256,
-        _source_row,
-        _load_id,
-        _loaded_at
+        {{ staged_columns('ubigeo_inei', exclude=['ubigeo'], rename={
+            'departamento': 'department_name',
+            'provincia': 'province_name',
+            'distrito': 'district_name',
+            'capital_legal': 'capital_name',
+            'categoria': 'capital_category',
+            'altitud': 'altitude_m',
+            'poblacion': 'population',
+            'latitud': 'latitude',
+            'longitud': 'longitude',
+        }) }}
 
     from source
 

@@ -1,35 +1,39 @@
 """
-### Build, validate and publish the SIAF marts
+### Build, validate and publish the marts
 
-Runs whenever `raw.siaf_gasto` is updated: `dbt build` (staging → intermediate → marts, with dbt's data and unit
-tests) on the working warehouse, then the Great Expectations quality gate, then publishes the marts atomically as
+Runs whenever any raw table is updated (the assets `raw.<table>` of every active contract, built from the registry
+as `raw.a | raw.b | ...`): `dbt build` (staging → intermediate → marts, with dbt's data and unit tests) on the
+working warehouse, then the Great Expectations quality gate, then publishes the marts atomically as
 `$WAREHOUSE_DIR/published.duckdb`. A failed gate fails the run, names the failing checks and the report, and leaves
-the previous published file untouched. All three write or hold the DuckDB file, so they share the one-slot pool.
+the previous published file untouched. Publish also refuses when the loads in the warehouse are no longer the ones
+the gate validated (a load landed in between). All three write or hold the DuckDB file, so they share the one-slot
+pool.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import reduce
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 from airflow.sdk import dag, task
 
-from pipeline.assets import PUBLISHED_MARTS, SIAF_GASTO_RAW, WAREHOUSE_POOL
+from pipeline.assets import PUBLISHED_MARTS, WAREHOUSE_POOL, raw_assets
 
 if TYPE_CHECKING:
     from airflow.sdk.types import DagRunProtocol
 
 
 @dag(
-    dag_id="siaf_marts_publish",
-    schedule=[SIAF_GASTO_RAW],
+    dag_id="marts_publish",
+    schedule=reduce(lambda either, asset: either | asset, raw_assets()),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    tags=["siaf", "dbt", "quality", "publish"],
+    tags=["dbt", "quality", "publish"],
     doc_md=__doc__,
 )
-def siaf_marts_publish() -> None:
+def marts_publish() -> None:
     @task(pool=WAREHOUSE_POOL)
     def dbt_build() -> int:
         from pipeline.tasks import build_marts
@@ -45,7 +49,7 @@ def siaf_marts_publish() -> None:
         return run_quality_gate(as_of=dag_run.run_after if dag_run is not None else None)
 
     @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS])
-    def publish_marts(gate: dict[str, object]) -> dict[str, object]:
+    def publish_marts(gate: dict[str, Any]) -> dict[str, object]:
         from pipeline.tasks import publish_marts
 
         return publish_marts(gate)
@@ -56,4 +60,4 @@ def siaf_marts_publish() -> None:
     publish_marts(gate)
 
 
-siaf_marts_publish()
+marts_publish()

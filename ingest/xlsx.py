@@ -1,0 +1,145 @@
+"""Read an XLSX sheet into a DuckDB stage table, streaming rows in batches (python-calamine, no openpyxl, no pandas).
+
+calamine holds the sheet's cells once (in Rust); rows are turned into text one batch at a time and inserted into a
+stage table of VARCHAR columns plus ``_source_row``, the sheet row number as Excel shows it. Typing and parsing then
+run in DuckDB SQL like for any text-staged source (:mod:`ingest.parsers`).
+
+Cells become text as their value reads: an integral number without its ``.0`` (``2024.0`` → ``2024``), other numbers
+in Python's shortest round-trip form (``4878782.1399999997`` → ``4878782.14``), dates and times in ISO 8601, booleans
+``true``/``false``; an empty cell is NULL.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ingest.contracts import Dialect
+from ingest.errors import LayoutError, NotCsvError
+
+if TYPE_CHECKING:
+    import duckdb
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 20_000
+
+
+@dataclass
+class SheetStats:
+    """What streaming a sheet found: data rows staged, blank rows skipped, rows with cells beyond the header."""
+
+    rows_staged: int = 0
+    last_row: int = 0  # sheet row number of the last row seen
+    blank_rows: list[int] = field(default_factory=list)
+    overflow_rows: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, reason)
+
+
+def cell_text(value: Any) -> str | None:
+    """Return a cell's value as text (None for an empty cell)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != time(0) else value.date().isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def _open(path: Path, dialect: Dialect) -> Any:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for corrupt or non-workbook files
+        raise NotCsvError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+    try:
+        if dialect.sheet_name is not None:
+            return workbook.get_sheet_by_name(dialect.sheet_name)
+        return workbook.get_sheet_by_index(dialect.sheet_number - 1)
+    except Exception as exc:
+        wanted = repr(dialect.sheet_name) if dialect.sheet_name is not None else f"number {dialect.sheet_number}"
+        raise LayoutError(
+            f"{path}: the contract reads sheet {wanted}, but the workbook has {workbook.sheet_names}"
+        ) from exc
+
+
+def _rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """Yield (sheet row number, cells) for every row of the sheet's used range."""
+    first = sheet.start[0] + 1 if sheet.start else 1
+    for offset, row in enumerate(sheet.iter_rows()):
+        yield first + offset, row
+
+
+def read_header(path: Path, dialect: Dialect) -> list[str]:
+    """Return the header names on the contract's header row (rows above it are titles and are skipped)."""
+    sheet = _open(path, dialect)
+    for number, row in _rows(sheet):
+        if number == dialect.header_row:
+            names = [cell_text(v) or "" for v in row]
+            while names and names[-1] == "":
+                names.pop()
+            if not any(names):
+                raise LayoutError(f"{path}: sheet row {number}, where the contract puts the header, is empty")
+            return names
+    raise LayoutError(
+        f"{path}: the sheet has no row {dialect.header_row}, where the contract puts the header "
+        f"(it ends at row {sheet.start[0] + sheet.height if sheet.start else 0})"
+    )
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect, header: list[str], table: str) -> SheetStats:
+    """Create ``table`` (``_source_row`` + one VARCHAR column ``c1..cN`` per header cell) from the sheet's data rows."""
+    import pandas as pd
+
+    width = len(header)
+    columns = [f"c{i + 1}" for i in range(width)]
+    con.execute(f"create table {table} (_source_row BIGINT, {', '.join(f'{c} VARCHAR' for c in columns)})")
+    sheet = _open(path, dialect)
+    stats = SheetStats()
+    batch: list[list[Any]] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        frame = pd.DataFrame(batch, columns=["_source_row", *columns], dtype=object)
+        con.register("xlsx_batch", frame)
+        try:
+            con.execute(f"insert into {table} select * from xlsx_batch")
+        finally:
+            con.unregister("xlsx_batch")
+        stats.rows_staged += len(batch)
+        batch.clear()
+
+    for number, row in _rows(sheet):
+        stats.last_row = number
+        if number <= dialect.header_row:
+            continue
+        cells = [cell_text(v) for v in row]
+        if all(c is None for c in cells):
+            stats.blank_rows.append(number)
+            continue
+        extra = [c for c in cells[width:] if c is not None]
+        if extra:
+            stats.overflow_rows.append((number, f"{len(extra)} non-empty cell(s) beyond the {width}-column header"))
+            continue
+        cells = (cells + [None] * width)[:width]
+        batch.append([number, *cells])
+        if len(batch) >= BATCH_ROWS:
+            flush()
+            log.debug("%s: %d rows staged", path.name, stats.rows_staged)
+    flush()
+    return stats

@@ -152,6 +152,9 @@ class Source:
     primary_key: tuple[str, ...]
     missing_values: tuple[str, ...]
     path: Path
+    # Table Schema's fieldsMatch: "equal" (default) = the header has exactly the layout's columns, in any order;
+    # "subset" = the contract's columns are a subset of the file's: further columns are ignored, and logged.
+    fields_match: str = "equal"
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -462,4 +465,5 @@ def _source(path: Path, doc: dict[str, Any]) -> Source:
         primary_key=primary_key,
         missing_values=tuple(doc["schema"].get("missingValues", [""])),
         path=path,
+        fields_match=doc["schema"].get("fieldsMatch", "equal"),
     )

@@ -39,7 +39,8 @@ def read_header(path: Path, delimiter: str, quote: str, header_row: int = 1) -> 
 
 
 def detect_layout(source: Source, header: list[str], path: Path, where: str = "line 1") -> Layout:
-    """Return the layout whose columns are exactly ``header`` (in any order).
+    """Return the layout whose columns are exactly ``header`` (in any order), or, for a contract with
+    ``fieldsMatch: subset``, the first layout all of whose columns are in ``header`` (an exact match wins).
 
     Raises :class:`LayoutError` naming, for the closest layout, the missing and the unexpected columns.
     """
@@ -50,12 +51,17 @@ def detect_layout(source: Source, header: list[str], path: Path, where: str = "l
     for layout in source.layouts:
         if names == layout.header:
             return layout
+    if source.fields_match == "subset":
+        for layout in source.layouts:
+            if layout.header <= names:
+                return layout
     closest = min(source.layouts, key=lambda layout: len(names ^ layout.header))
     missing = sorted(closest.header - names)
     unexpected = [name for name in header if name not in closest.header]
+    allowed = " (further columns are allowed: fieldsMatch subset)" if source.fields_match == "subset" else ""
     raise LayoutError(
         f"{path}: the header on {where} matches no {source.name} layout "
-        f"({', '.join(layout.name for layout in source.layouts)}). Closest is {closest.name}: "
+        f"({', '.join(layout.name for layout in source.layouts)}){allowed}. Closest is {closest.name}: "
         f"missing {len(missing)} column(s) [{', '.join(missing)}], "
         f"unexpected {len(unexpected)} column(s) [{', '.join(unexpected)}]"
     )

@@ -312,6 +312,7 @@ class _Load:
         self.landed: LandedFile | None = None
         self.rejects: list[_Reject] = []
         self.unit = "sheet row" if source.format == "xlsx" else "row"
+        self.ignored_columns: list[str] = []
 
     def run(self, landed: LandedFile, *, max_rejects: int, force: bool, allow_shrink: bool) -> LoadResult:
         self.landed = landed
@@ -356,6 +357,10 @@ class _Load:
         where = f"sheet row {row}" if source.format == "xlsx" else f"line {row}"
         layout = detect_layout(source, header, landed.path, f"{where} (the contract's headerRows)")
         result.layout = layout.name
+        ignored = [name for name in header if name not in layout.header]
+        if ignored:  # only with fieldsMatch: subset
+            log.warning("%s: %d column(s) not in the contract ignored: %s", landed.path, len(ignored), ignored)
+            self.ignored_columns = ignored
         if landed.facts is not None and not force and self._skip_if_current(landed.facts):
             return result
 
@@ -411,7 +416,7 @@ class _Load:
 
     def _read_csv_typed(self, landed: LandedFile, header: list[str], layout: Layout) -> _Read:
         """The fast path: DuckDB's CSV reader types every column as declared, straight into the load table."""
-        types = {name: layout.column_for(name).type for name in header}
+        types = {name: layout.column_for(name).type if name in layout.header else "VARCHAR" for name in header}
         scan_name = f"load_{self.result.load_id}"
         facts = self._hashing_while(
             landed,
@@ -592,10 +597,14 @@ class _Load:
         con, result, rejects = self.con, self.result, self.rejects
         assert self.landed is not None
         result.status = "loaded_with_rejects" if rejects else "loaded"
+        notes = []
         if rejects:
-            result.message = (
+            notes.append(
                 f"{len(rejects)} row(s) rejected (see ops.rejects): {_describe(rejects, self.landed.path, self.unit)}"
             )
+        if self.ignored_columns:
+            notes.append(f"{len(self.ignored_columns)} column(s) not in the contract ignored: {self.ignored_columns}")
+        result.message = "; ".join(notes)
         offsets = _row_offsets(skipped_rows)
         con.execute("begin transaction")
         try:

@@ -21,6 +21,8 @@ from ingest.errors import FetchError
 log = logging.getLogger(__name__)
 
 CHUNK = 8 * 1024 * 1024
+MAX_ZIP_RATIO = 200  # a member may expand to 200x its compressed size ...
+MIN_ZIP_ALLOWANCE = 64 * 1024**2  # ... or to 64 MiB, whichever is larger
 PROGRESS_EVERY = 1024**3  # log progress once per GiB
 
 
@@ -131,22 +133,52 @@ def _pick_member(archive: zipfile.ZipFile, zip_path: Path, wanted: str | None) -
     return csvs[0]
 
 
+def _extraction_limit(info: zipfile.ZipInfo) -> int:
+    """Return how many bytes a member may expand to: the download size limit, and at most ``MAX_ZIP_RATIO`` times its
+    compressed size (MEF's CSVs compress 10-20x; a zip bomb 1000x and more)."""
+    from ingest.fetch import FetchSettings
+
+    return min(FetchSettings.from_env().max_bytes, max(MAX_ZIP_RATIO * info.compress_size, MIN_ZIP_ALLOWANCE))
+
+
 def unzip(zip_path: Path, landing: Path, member: str | None = None) -> tuple[Path, FileFacts, str]:
-    """Extract the CSV inside ``zip_path`` (streamed); return it, its facts and the zip's SHA-256."""
+    """Extract the CSV inside ``zip_path`` (streamed); return it, its facts and the zip's SHA-256.
+
+    Only the member's base name is used (a ``../`` path cannot escape the landing folder), and a member that expands
+    beyond :func:`_extraction_limit` (declared or while streaming) is refused: a zip bomb never fills the disk.
+    """
     container = scan(zip_path).sha256
+    part: Path | None = None
     try:
         with zipfile.ZipFile(zip_path) as archive:
             info = _pick_member(archive, zip_path, member)
+            limit = _extraction_limit(info)
+            if info.file_size > limit:
+                raise FetchError(
+                    f"{zip_path}: member {info.filename!r} expands to {info.file_size:,} bytes from "
+                    f"{info.compress_size:,}, beyond the {limit:,} allowed (a zip bomb?); nothing was loaded"
+                )
             target_dir = landing / f"{container[:12]}-{zip_path.stem}"
             target_dir.mkdir(parents=True, exist_ok=True)
             target = target_dir / Path(info.filename).name
             part = target.with_name(target.name + ".part")
             digest = _Digest(f"unzipping {info.filename}")
             with archive.open(info) as source, part.open("wb") as sink:
-                _copy(source, sink, digest)
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    if digest.size > limit:
+                        raise FetchError(
+                            f"{zip_path}: member {info.filename!r} expands beyond {limit:,} bytes (it declares "
+                            f"{info.file_size:,}; a zip bomb?); nothing was loaded"
+                        )
+                    sink.write(chunk)
             part.replace(target)
     except zipfile.BadZipFile as exc:
         raise FetchError(f"{zip_path} is not a readable zip archive: {exc}") from exc
+    except FetchError:
+        if part is not None:
+            part.unlink(missing_ok=True)
+        raise
     log.info("unzipped %s from %s (%s bytes)", info.filename, zip_path.name, f"{digest.size:,}")
     return target, digest.facts(), container
 

@@ -177,3 +177,20 @@ def test_header_not_on_the_declared_row(contracts_dir: Path, warehouse: Path) ->
     with pytest.raises(LayoutError, match=r"the header on sheet row 2 .* matches no consulta-header-moved layout") as e:
         load("consulta-header-moved", str(CONSULTA))
     assert "missing 12 column(s) [Atención de Compromiso Mensual, Avance %, Año" in str(e.value)
+
+
+def test_further_columns_are_refused_unless_the_contract_says_fields_match_subset(
+    contracts_dir: Path, warehouse: Path, tmp_path: Path
+) -> None:
+    path = contracts_dir / "recaudacion-campanas.yaml"
+    path.write_text(CONTRACT, encoding="utf-8")
+    lines = EXPORT.splitlines()
+    wider = "\n".join([*lines[:2], *(line + (";observación" if i == 0 else ";") for i, line in enumerate(lines[2:]))])
+    export = tmp_path / "wider.csv"
+    export.write_text(wider + "\n", encoding="utf-8")
+    with pytest.raises(LayoutError, match=r"unexpected 1 column\(s\) \[observación\]"):
+        load("recaudacion-campanas", str(export))
+    path.write_text(CONTRACT.replace("  missingValues:", "  fieldsMatch: subset\n  missingValues:"), encoding="utf-8")
+    result = load("recaudacion-campanas", str(export))
+    assert result.rows_loaded == 3 and "1 column(s) not in the contract ignored: ['observación']" in result.message
+    assert "observación" not in [r[0] for r in query(warehouse, "describe raw.recaudacion_campanas")]

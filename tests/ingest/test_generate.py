@@ -165,8 +165,16 @@ def test_sources_yaml_declares_every_column_no_data_tests_and_why_freshness_is_n
     (source,) = yaml.safe_load(text)["sources"]
     assert (source["name"], source["schema"]) == ("raw", "raw")
     tables = {t["name"]: t for t in source["tables"]}
-    assert list(tables) == [registry().sources[name].table for name in sorted(registry().sources)]
+    expected = []
+    for name in sorted(registry().sources):
+        contract = registry().sources[name]
+        expected += [contract.table] + ([f"{contract.table}__history"] if contract.history_keep == "all" else [])
+    assert list(tables) == expected
     for contract in registry().sources.values():
+        if contract.history_keep == "all":  # the history view: the same columns, every kept load
+            history = tables[f"{contract.table}__history"]
+            assert [c["name"] for c in history["columns"]] == [c["name"] for c in tables[contract.table]["columns"]]
+            assert history["config"]["meta"]["history_view"] == f"raw.{contract.table}__history"
         table = tables[contract.table]
         assert table["config"]["loaded_at_field"] == "_loaded_at"
         assert "freshness" in table["config"] and table["config"]["freshness"] is None

@@ -11,6 +11,7 @@ import pytest
 from ingest.errors import ShrinkError
 from ingest.load import load
 from ingest.settings import landing_dir
+from tests.conftest import REALDATA
 from tests.ingest.helpers import edited_copy, query
 from tests.ingest.test_contracts import CONTRACT, EXPORT
 
@@ -102,3 +103,37 @@ def test_landing_is_pruned_with_the_loads_dropped(siaf_sample: Path, warehouse: 
     with pytest.raises(Exception, match="rejected"):
         load("siaf-gasto", str(_zipped(broken, tmp_path / "day3.zip")))
     assert [p for p in landing_dir(warehouse).rglob("*.csv")] == files  # the refused file is not kept either
+
+
+def test_other_years_of_the_consulta_amigable_table_load_beside_the_current_ones(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """The header is the same for 2015-2025: a file of other years adds its years and leaves 2024-2025 alone."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    consulta = REALDATA / "consulta_amigable" / "ejecucion-gasto-municipalidades-2024-2025.xlsx"
+    rows = CalamineWorkbook.from_path(str(consulta)).get_sheet_by_index(0).to_python()
+    older = tmp_path / "ejecucion-gasto-municipalidades-2015-2016.xlsx"
+    workbook = xlsxwriter.Workbook(str(older), {"constant_memory": True})
+    sheet = workbook.add_worksheet("Sheet1")
+    for number, row in enumerate(rows):
+        values = [row[0] - 9, *row[1:]] if number else row  # 2024 -> 2015, 2025 -> 2016, as numbers like MEF's
+        sheet.write_row(number, 0, values)
+    workbook.close()
+
+    first = load("consulta-amigable-municipalidades", str(consulta))
+    second = load("consulta-amigable-municipalidades", str(older))
+    assert (first.partitions, second.partitions) == (["2024", "2025"], ["2015", "2016"])
+    by_year = query(
+        warehouse,
+        "select ano, count(*), any_value(_load_id), sum(monto_pim) from raw.consulta_amigable_municipalidades"
+        " group by 1 order by 1",
+    )
+    assert [(y, n, load_id) for y, n, load_id, _ in by_year] == [
+        (2015, 1891, second.load_id),
+        (2016, 1891, second.load_id),
+        (2024, 1891, first.load_id),
+        (2025, 1891, first.load_id),
+    ]
+    assert by_year[0][3] == by_year[2][3] and by_year[1][3] == by_year[3][3]  # same amounts, other years

@@ -40,6 +40,8 @@ lock: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py --sizes-mb 1024 4096
+bench-infobras: $(STAMP)
+	$(BIN)/python benchmarks/bench_infobras.py --rows 191000
 
 clean:
 	rm -rf warehouse .airflow .pytest_cache .ruff_cache dbt_project/target dbt_project/logs

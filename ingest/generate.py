@@ -311,7 +311,9 @@ def gx_suite(source: Source) -> dict[str, Any]:
             expectations.add(kind, kwargs, check.severity, check.note or _plain_note(field, check.kind))
     key = source.primary_key
     if key and not any(source.field(name).personal for name in key):
-        if len(key) == 1:
+        if len(key) == 1 and any(c.kind == "unique" and c.severity == CRITICAL for c in source.field(key[0]).checks):
+            pass  # the field's own unique check (with its note and severity) already is the key's
+        elif len(key) == 1:
             expectations.add(
                 "expect_column_values_to_be_unique",
                 {"column": key[0]},

@@ -44,12 +44,14 @@ def detect_layout(source: Source, header: list[str], path: Path, where: str = "l
 
     Raises :class:`LayoutError` naming, for the closest layout, the missing and the unexpected columns.
     """
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise LayoutError(f"{path}: the header on {where} repeats column(s) {', '.join(duplicates)}")
     names = set(header)  # a header cell may feed several fields (a fused 'code: name' cell)
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    # A repeated name in what is otherwise a layout's header: say so. A row that is no header at all (a data row
+    # where the contract puts the header) repeats values too, but is better described by what it lacks, below.
+    if duplicates and any(layout.header <= names for layout in source.layouts):
+        raise LayoutError(f"{path}: the header on {where} repeats column(s) {', '.join(duplicates)}")
     for layout in source.layouts:
-        if names == layout.header:
+        if names == layout.header and not duplicates:
             return layout
     if source.fields_match == "subset":
         for layout in source.layouts:
@@ -64,4 +66,5 @@ def detect_layout(source: Source, header: list[str], path: Path, where: str = "l
         f"({', '.join(layout.name for layout in source.layouts)}){allowed}. Closest is {closest.name}: "
         f"missing {len(missing)} column(s) [{', '.join(missing)}], "
         f"unexpected {len(unexpected)} column(s) [{', '.join(unexpected)}]"
+        + (f", repeated {len(duplicates)} column(s) [{', '.join(duplicates)}]" if duplicates else "")
     )

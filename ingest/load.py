@@ -313,6 +313,7 @@ class _Load:
         self.rejects: list[_Reject] = []
         self.unit = "sheet row" if source.format == "xlsx" else "row"
         self.ignored_columns: list[str] = []
+        self.sheet: object | None = None
 
     def run(self, landed: LandedFile, *, max_rejects: int, force: bool, allow_shrink: bool) -> LoadResult:
         self.landed = landed
@@ -345,7 +346,8 @@ class _Load:
     def _header(self, landed: LandedFile) -> list[str]:
         dialect = self.source.dialect
         if self.source.format == "xlsx":
-            return xlsx.read_header(landed.path, dialect)
+            self.sheet = xlsx.open_sheet(landed.path, dialect)  # parsed once, for the header and the rows
+            return xlsx.read_header(landed.path, dialect, self.sheet)
         return read_header(landed.path, dialect.delimiter, dialect.quote, dialect.header_row)
 
     def _run(self, max_rejects: int, force: bool, allow_shrink: bool) -> LoadResult:
@@ -452,7 +454,9 @@ class _Load:
     def _read_xlsx(self, landed: LandedFile, header: list[str], layout: Layout) -> _Read:
         """The XLSX path: sheet rows stream into a stage table in batches, then are parsed in SQL."""
         facts = landed.facts or scan(landed.path)
-        stats = xlsx.stage(self.con, landed.path, self.source.dialect, header, self.stage)
+        keep = [i for i, name in enumerate(header) if name in layout.header]
+        stats = xlsx.stage(self.con, landed.path, self.source.dialect, header, self.stage, self.sheet, keep)
+        self.sheet = None  # the cells are in DuckDB now: let calamine's copy go
         expected = stats.last_row - self.source.dialect.header_row
         seen = stats.rows_staged + len(stats.blank_rows) + len(stats.overflow_rows)
         if seen != max(expected, 0):
@@ -460,7 +464,7 @@ class _Load:
                 f"{landed.path}: {expected:,} sheet rows below the header but {seen:,} read; nothing was loaded"
             )
         overflow = [_Reject(row, reason, None) for row, reason in stats.overflow_rows]
-        columns = {name: f"c{i + 1}" for i, name in reversed(list(enumerate(header)))}
+        columns = {name: f"c{i + 1}" for i, name in enumerate(header) if name in layout.header}
         return self._parse_stage(facts, layout, columns, "t._source_row", "", overflow, stats.blank_rows)
 
     def _parse_stage(

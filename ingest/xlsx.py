@@ -42,7 +42,9 @@ class SheetStats:
 
 def cell_text(value: Any) -> str | None:
     """Return a cell's value as text (None for an empty cell)."""
-    if value is None or value == "":
+    if type(value) is str:  # the common case first (InfObras writes every cell as text)
+        return value or None
+    if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -57,6 +59,15 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, timedelta):
         return str(value)
     return str(value)
+
+
+def open_sheet(path: Path, dialect: Dialect) -> Any:
+    """Return the contract's sheet of the workbook at ``path``, parsed once (calamine holds its cells in Rust).
+
+    Raises :class:`NotCsvError` for a file that is not a readable workbook and :class:`LayoutError` for a missing
+    sheet. Pass the result to :func:`read_header` and :func:`stage` so the sheet is parsed only once.
+    """
+    return _open(path, dialect)
 
 
 def _open(path: Path, dialect: Dialect) -> Any:
@@ -84,9 +95,9 @@ def _rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
         yield first + offset, row
 
 
-def read_header(path: Path, dialect: Dialect) -> list[str]:
+def read_header(path: Path, dialect: Dialect, sheet: Any = None) -> list[str]:
     """Return the header names on the contract's header row (rows above it are titles and are skipped)."""
-    sheet = _open(path, dialect)
+    sheet = sheet if sheet is not None else _open(path, dialect)
     for number, row in _rows(sheet):
         if number == dialect.header_row:
             names = [cell_text(v) or "" for v in row]
@@ -101,14 +112,25 @@ def read_header(path: Path, dialect: Dialect) -> list[str]:
     )
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect, header: list[str], table: str) -> SheetStats:
-    """Create ``table`` (``_source_row`` + one VARCHAR column ``c1..cN`` per header cell) from the sheet's data rows."""
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    dialect: Dialect,
+    header: list[str],
+    table: str,
+    sheet: Any = None,
+    keep: list[int] | None = None,
+) -> SheetStats:
+    """Create ``table`` (``_source_row`` + a VARCHAR column ``c<i>`` per kept header cell ``i``, 1-based) from the
+    sheet's data rows. ``keep`` lists the 0-based header positions the contract reads (default: all); the others
+    are neither converted nor staged, but a row with any non-empty cell still counts as a data row."""
     import pandas as pd
 
     width = len(header)
-    columns = [f"c{i + 1}" for i in range(width)]
+    kept = list(range(width)) if keep is None else sorted(keep)
+    columns = [f"c{i + 1}" for i in kept]
     con.execute(f"create table {table} (_source_row BIGINT, {', '.join(f'{c} VARCHAR' for c in columns)})")
-    sheet = _open(path, dialect)
+    sheet = sheet if sheet is not None else _open(path, dialect)
     stats = SheetStats()
     batch: list[list[Any]] = []
 
@@ -128,16 +150,14 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect, header: 
         stats.last_row = number
         if number <= dialect.header_row:
             continue
-        cells = [cell_text(v) for v in row]
-        if all(c is None for c in cells):
+        if all(v is None or v == "" for v in row):
             stats.blank_rows.append(number)
             continue
-        extra = [c for c in cells[width:] if c is not None]
+        extra = [v for v in row[width:] if v is not None and v != ""]
         if extra:
             stats.overflow_rows.append((number, f"{len(extra)} non-empty cell(s) beyond the {width}-column header"))
             continue
-        cells = (cells + [None] * width)[:width]
-        batch.append([number, *cells])
+        batch.append([number, *(cell_text(row[i]) if i < len(row) else None for i in kept)])
         if len(batch) >= BATCH_ROWS:
             flush()
             log.debug("%s: %d rows staged", path.name, stats.rows_staged)

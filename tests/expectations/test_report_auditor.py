@@ -180,7 +180,7 @@ def test_json_report_structure(warehouse: Path, gx_root: Path) -> None:
     assert report["rejects"]["shown"][0]["file_line"] == REJECTED_ROW + 1
     freshness = {f["source"]: f for f in report["freshness"]}
     assert set(freshness) == {*registry().sources, *registry().planned}
-    assert freshness["infobras-obras"]["status"] == "never_loaded" and not freshness["infobras-obras"]["warning"]
+    assert freshness["siaf-ingreso"]["status"] == "never_loaded" and not freshness["siaf-ingreso"]["warning"]
     assert report["history"] == {
         "saved": True,
         "tables": ["ops.validation_runs", "ops.validation_results"],

@@ -113,7 +113,8 @@ SIAF_CASES = [
     Case("extra column", _siaf(_extra_column), "unexpected 1 column(s) [EXTRA]"),
     Case("renamed column", _siaf(_rename(b"MONTO_DEVENGADO", b"MONTO_DEVENGADO_MES")),
          "missing 1 column(s) [MONTO_DEVENGADO], unexpected 1 column(s) [MONTO_DEVENGADO_MES]"),
-    Case("duplicated column name", _siaf(_rename(b"MONTO_PIM", b"MONTO_PIA")), "repeats column(s) MONTO_PIA"),
+    Case("duplicated column name", _siaf(_rename(b"MONTO_PIM", b"MONTO_PIA")),
+         "missing 1 column(s) [MONTO_PIM], unexpected 0 column(s) [], repeated 1 column(s) [MONTO_PIA]"),
     Case("non-numeric amount", _siaf(_amount(b"12O.5")), "row 3 (line 4)"),
     Case("amount with thousands separators", _siaf(_amount(b"1,234.50")), "MONTO_DEVENGADO"),
     # Loads: codes are text, so nothing is lost; the gate's pattern check reports the short code with its row.
@@ -157,7 +158,7 @@ TEXT_CASES = [
     Case("missing column", _export(lambda ls: [*ls[:2], *(line.rsplit(";", 1)[0] for line in ls[2:])]),
          "missing 1 column(s) [contribuyente]"),
     Case("duplicated column name", _export(lambda ls: [*ls[:2], ls[2].replace("asociación", "campaña"), *ls[3:]]),
-         "repeats column(s) campaña"),
+         "missing 1 column(s) [asociación], unexpected 0 column(s) [], repeated 1 column(s) [campaña]"),
     Case("a date that does not exist", _export(lambda ls: [line.replace("06/03/2021", "31/02/2021") for line in ls]),
          "in column fecha_pago (fecha de pago): '31/02/2021' is not a date"),
     Case("an amount that is not one", _export(lambda ls: [line.replace('"10,000.00"', '"diez mil"') for line in ls]),

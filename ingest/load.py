@@ -153,8 +153,10 @@ def _check_truncation(landed: LandedFile, facts: FileFacts, rejects: list[_Rejec
     if cut is None and source.dialect.quote_all and facts.last_byte != source.dialect.quote.encode():
         cut = f"every field of this source is quoted, but the file ends in {facts.last_byte!r}"
     if cut is not None:
+        # with line breaks inside fields, lines are not rows: name the last line only
+        where = "its last row" if source.dialect.multiline_fields else f"row {last_row}"
         raise TruncatedFileError(
-            f"{landed.path}: the file ends in the middle of row {last_row} (line {facts.physical_lines}, no line "
+            f"{landed.path}: the file ends in the middle of {where} (line {facts.physical_lines}, no line "
             f"break at the end; {cut}). It looks truncated (interrupted download or copy); nothing was loaded"
         )
 

@@ -80,7 +80,10 @@ def _date_format(text: str, fmt: str) -> str:
         part = f"regexp_extract(upper(trim({text})), '^([A-Z]{{3}})-([0-9]{{4}})$', ['mon', 'year'])"
         month = f"list_position({months}, replace({part}.mon, 'SET', 'SEP'))"
         return f"(case when {part}.mon <> '' then make_date(cast({part}.year as INTEGER), {month}, 1) end)"
-    return f"cast(try_strptime(trim({text}), {sql_str(fmt)}) as DATE)"
+    parsed = f"cast(try_strptime(trim({text}), {sql_str(fmt)}) as DATE)"
+    if fmt == "%Y%m":  # strptime would take '20231' as January: a YYYYMM month is exactly six digits
+        return f"(case when regexp_full_match(trim({text}), '[0-9]{{6}}') then {parsed} end)"
+    return parsed
 
 
 def _date(text: str, f: Field) -> str:

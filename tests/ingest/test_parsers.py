@@ -63,6 +63,8 @@ CODE = {"parser": "extract", "extract": r"^([0-9]+)(?:\.0+)?$"}
         ({"type": "integer", "sql_type": "BIGINT", "parser": "number"}, "2480997.0", 2480997),
         ({**CODE, "pad_to": 7}, "2480997.0", "2480997"),
         ({**CODE, "pad_to": 6}, "70102", "070102"),
+        ({"type": "yearmonth", "sql_type": "DATE", "parser": "yearmonth", "formats": ("%Y%m",)}, "202312",
+         date(2023, 12, 1)),
         (DATES, "19/10/2017", date(2017, 10, 19)),
         (DATES, "01-12-2018", date(2018, 12, 1)),
         (DATES, "43195", date(2018, 4, 5)),
@@ -91,6 +93,8 @@ def test_parser_reads_the_format(options: dict[str, object], text: str, expected
         ({"type": "yearmonth", "sql_type": "DATE", "parser": "yearmonth", "formats": ("MON-%Y",)}, "XYZ-2020",
          "is not a yearmonth"),
         ({**CODE, "pad_to": 7}, "sin CUI", "'sin CUI' is not text matching"),
+        ({"type": "yearmonth", "sql_type": "DATE", "parser": "yearmonth", "formats": ("%Y%m",)}, "20231",
+         "is not a yearmonth in format %Y%m"),
     ],
 )  # fmt: skip
 def test_unreadable_value_gives_a_reason_naming_the_column(options: dict[str, object], text: str, reason: str) -> None:

@@ -244,7 +244,8 @@ def prune_landing(con: duckdb.DuckDBPyConnection, base: Path, load_ids: list[int
         r[0]
         for r in con.execute(
             "select distinct l.local_path from ops.load_log l join duckdb_tables() t"
-            " on t.schema_name = 'raw_loads' and t.table_name like '%__' || lpad(cast(l.load_id as varchar), 6, '0')"
+            " on t.schema_name = 'raw_loads'"
+            " and ends_with(t.table_name, '__' || printf('%06d', l.load_id))"
             " where l.local_path is not null"
         ).fetchall()
     }

@@ -15,6 +15,10 @@ load commits only if rows read = rows loaded + rows rejected (+ blank and declar
 truncated, rejects stay within ``max_rejects`` and no partition shrinks beyond the contract's tolerance; then, in one
 transaction, it becomes the current data of the partitions (years) it holds, and superseded loads are kept or dropped
 as the contract's ``history`` says. Otherwise the previous data stays as it was.
+
+A load whose process died (SIGKILL, power loss) never committed that transaction, so its data is simply absent; it
+leaves a ``running`` row in ``ops.load_log`` and its work tables. The next load, holding DuckDB's single write lock
+(so no other load can be running), marks such rows ``failed`` ("interrupted") and drops their tables.
 """
 
 from __future__ import annotations
@@ -286,6 +290,7 @@ def load(
             fetch_error = exc
     con = connect(working_db_path(base))
     try:
+        close_interrupted_loads(con)
         job = _Load(con, source, location, base)
         if fetch_error is not None:
             job.fail(fetch_error)
@@ -294,6 +299,27 @@ def load(
         return job.run(landed, max_rejects=max_rejects, force=force, allow_shrink=allow_shrink)
     finally:
         con.close()
+
+
+def close_interrupted_loads(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Mark loads left ``running`` by a dead process as failed and drop their work tables; return their ids.
+
+    Call only with the write connection open: DuckDB allows one writer, so no load recorded as running is alive.
+    """
+    ids = [int(r[0]) for r in con.execute("select load_id from ops.load_log where status = 'running'").fetchall()]
+    for load_id in ids:
+        suffixes = (f"__{load_id:06d}", f"__{load_id:06d}__stage", f"__{load_id:06d}__parsed")
+        tables = con.execute("select table_name from duckdb_tables() where schema_name = 'raw_loads'").fetchall()
+        for (table,) in tables:
+            if table.endswith(suffixes):
+                con.execute(f"drop table if exists raw_loads.{quote_ident(table)}")
+        con.execute(
+            "update ops.load_log set status = 'failed', finished_at = ?, message = ? where load_id = ?",
+            [_utcnow(), "interrupted: the process loading it ended before the load finished; nothing was kept",
+             load_id],
+        )  # fmt: skip
+        log.warning("load %d was interrupted (its process ended mid-load): marked failed, work tables dropped", load_id)
+    return ids
 
 
 class _Load:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,6 +86,7 @@ def publish(
     target = published_db_path(warehouse)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
+    _remove_abandoned_staging(target)
     published_at = datetime.now(UTC).replace(tzinfo=None)
     con = duckdb.connect(str(staging))
     try:
@@ -126,6 +128,22 @@ def publish(
     os.replace(staging, target)
     log.info("published %d table(s) to %s: %s", len(rows), target, ", ".join(f"{k}={v:,}" for k, v in rows.items()))
     return Publication(target, sorted(rows), rows, published_at)
+
+
+def _remove_abandoned_staging(target: Path) -> None:
+    """Delete the temporary files (and their DuckDB WAL) of publishes whose process no longer exists."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.tmp(\.wal)?")
+    for path in target.parent.glob(f".{target.name}.*.tmp*"):
+        match = pattern.fullmatch(path.name)
+        if not match or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:  # its publish was killed: the file is half written and nobody will finish it
+            log.warning("removing %s, left by an interrupted publish", path)
+            path.unlink(missing_ok=True)
+        except PermissionError:  # a live process of another user
+            pass
 
 
 def _normalise(items: Iterable[Mapping[str, object] | Sequence[object]]) -> set[tuple[str, str, int]]:

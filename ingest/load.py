@@ -444,40 +444,39 @@ class _Load:
                 facts = hashing.result()
         return facts
 
+    def _read_csv_into(
+        self, landed: LandedFile, header: list[str], types: dict[str, str], table: str, select: str
+    ) -> tuple[FileFacts, int, list[_Reject], list[int]]:
+        """Create ``table`` as ``select`` over DuckDB's CSV reader with ``types``; check the file was read whole.
+
+        Returns the file's facts, the rows in ``table``, the rows the reader rejected and the blank lines.
+        """
+        scan_name = f"load_{self.result.load_id}"
+        facts = self._hashing_while(
+            landed,
+            f"create table {table} as {select} "
+            f"from {_read_csv_sql(landed.path, self.source, header, types, scan_name)}",
+        )
+        rows = int(self.con.execute(f"select count(*) from {table}").fetchone()[0])
+        self.rejects = rejects = _collect_rejects(self.con, scan_name, self.source.dialect.header_row)
+        landed = replace(landed, facts=facts)
+        _check_truncation(landed, facts, rejects, self.source)
+        blank_rows = _reconcile(landed, facts, rows + len(rejects), self.source)
+        return facts, rows, rejects, blank_rows
+
     def _read_csv_typed(self, landed: LandedFile, header: list[str], layout: Layout) -> _Read:
         """The fast path: DuckDB's CSV reader types every column as declared, straight into the load table."""
         types = {name: layout.column_for(name).type if name in layout.header else "VARCHAR" for name in header}
-        scan_name = f"load_{self.result.load_id}"
-        facts = self._hashing_while(
-            landed,
-            f"create table {self.table} as {_select_sql(layout)} "
-            f"from {_read_csv_sql(landed.path, self.source, header, types, scan_name)}",
-        )
-        rows_loaded = int(self.con.execute(f"select count(*) from {self.table}").fetchone()[0])
-        rejects = _collect_rejects(self.con, scan_name, self.source.dialect.header_row)
-        landed = replace(landed, facts=facts)
-        self.rejects = rejects
-        _check_truncation(landed, facts, rejects, self.source)
-        blank_rows = _reconcile(landed, facts, rows_loaded + len(rejects), self.source)
-        return _Read(facts, rows_loaded, rejects, blank_rows)
+        facts, rows, rejects, blank_rows = self._read_csv_into(landed, header, types, self.table, _select_sql(layout))
+        return _Read(facts, rows, rejects, blank_rows)
 
     def _read_csv_text(self, landed: LandedFile, header: list[str], layout: Layout) -> _Read:
         """The text path for a CSV: every column as VARCHAR into a stage table, then parsed in SQL."""
-        scan_name = f"load_{self.result.load_id}"
-        facts = self._hashing_while(
-            landed,
-            f"create table {self.stage} as select * from "
-            f"{_read_csv_sql(landed.path, self.source, header, dict.fromkeys(header, 'VARCHAR'), scan_name)}",
-        )
-        staged = int(self.con.execute(f"select count(*) from {self.stage}").fetchone()[0])
-        reader_rejects = _collect_rejects(self.con, scan_name, self.source.dialect.header_row)
-        landed = replace(landed, facts=facts)
-        self.rejects = reader_rejects
-        _check_truncation(landed, facts, reader_rejects, self.source)
-        blank_rows = _reconcile(landed, facts, staged + len(reader_rejects), self.source)
-        row_expr, join = _offsets_join(_row_offsets([r.source_row for r in reader_rejects] + blank_rows))
+        types = dict.fromkeys(header, "VARCHAR")
+        facts, _, rejects, blank_rows = self._read_csv_into(landed, header, types, self.stage, "select *")
+        row_expr, join = _offsets_join(_row_offsets([r.source_row for r in rejects] + blank_rows))
         columns = {name: quote_ident(name) for name in header}
-        return self._parse_stage(facts, layout, columns, row_expr, join, reader_rejects, blank_rows)
+        return self._parse_stage(facts, layout, columns, row_expr, join, rejects, blank_rows)
 
     def _read_xlsx(self, landed: LandedFile, header: list[str], layout: Layout) -> _Read:
         """The XLSX path: sheet rows stream into a stage table in batches, then are parsed in SQL."""

@@ -1,7 +1,9 @@
 """Open the committed GX file context on one warehouse file, and close every connection it opened.
 
-The committed ``great_expectations.yml`` names the warehouse as ``duckdb:///${MONITORING_DUCKDB_PATH}``; the
-absolute path is passed here as a GX *runtime environment* value, so no path is ever written to a committed file.
+The committed ``great_expectations.yml`` names the warehouse as ``duckdb:///${MONITORING_DUCKDB_PATH}`` and the
+folder of validation results and Data Docs as ``${GX_RESULTS_DIR}`` (``<warehouse>/quality/gx``); both absolute
+paths are passed here as GX *runtime environment* values, so no path is ever written to a committed file, and gates
+on two warehouses (two tests at once, two deployments) never write the same files.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from expectations import duckdb_compat
 from expectations.errors import WarehouseNotFoundError
-from expectations.settings import DUCKDB_PATH_VARIABLE
+from expectations.settings import DUCKDB_PATH_VARIABLE, GX_RESULTS_DIRNAME, GX_RESULTS_VARIABLE, QUALITY_DIRNAME
 
 if TYPE_CHECKING:
     from great_expectations.data_context import FileDataContext
@@ -35,7 +37,9 @@ def warehouse_context(database: Path, gx_root: Path) -> Iterator[FileDataContext
     duckdb_compat.apply()
     import great_expectations as gx
 
-    context = gx.get_context(context_root_dir=str(gx_root), runtime_environment={DUCKDB_PATH_VARIABLE: str(database)})
+    results = database.parent / QUALITY_DIRNAME / GX_RESULTS_DIRNAME
+    runtime = {DUCKDB_PATH_VARIABLE: str(database), GX_RESULTS_VARIABLE: str(results)}
+    context = gx.get_context(context_root_dir=str(gx_root), runtime_environment=runtime)
     try:
         with warnings.catch_warnings():
             # duckdb-engine cannot map DuckDB's LIST type (fct_budget_execution._source_rows) to SQLAlchemy; GX only

@@ -16,6 +16,9 @@ QUALITY_DIRNAME = "quality"
 GX_ROOT = Path(__file__).resolve().parent / "gx"
 # The config variable great_expectations.yml uses for the warehouse file (connection_string: duckdb:///${...}).
 DUCKDB_PATH_VARIABLE = "MONITORING_DUCKDB_PATH"
+# ... and for the folder of GX's validation results and Data Docs: <warehouse>/quality/gx (one per warehouse).
+GX_RESULTS_VARIABLE = "GX_RESULTS_DIR"
+GX_RESULTS_DIRNAME = "gx"
 DATASOURCE_NAME = "warehouse"
 
 CRITICAL = "critical"

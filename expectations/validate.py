@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from expectations import settings
 from expectations.auditor_report import build_report, write_reports
+from expectations.dbt_results import dbt_test_suite
 from expectations.errors import UnknownSuiteError
 from expectations.freshness import SourceFreshness, parse_as_of
 from expectations.gx_context import warehouse_context
@@ -133,6 +134,9 @@ def run_gate(
             for name in names
         )
         data_docs = _data_docs_index(context)
+    dbt_suite = dbt_test_suite(warehouse, not_before=_latest_load_time(database))
+    if dbt_suite is not None:
+        outcomes = (*outcomes, dbt_suite)
 
     quality_dir = warehouse / QUALITY_DIRNAME
     paths = {
@@ -281,6 +285,24 @@ def _current_loads(database: Path) -> list[tuple[str, str, int]]:
         return history.current_loads(con)
     finally:
         con.close()
+
+
+def _latest_load_time(database: Path) -> datetime | None:
+    """Return when the latest successful load of any source finished (naive UTC), or None."""
+    import duckdb
+
+    from expectations.freshness import last_successful_loads
+
+    if not database.exists():
+        return None
+    con = duckdb.connect(str(database))
+    try:
+        times = [load.loaded_at for load in last_successful_loads(con).values() if load.loaded_at is not None]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return max(times, default=None)
 
 
 def _never_loaded_sources(database: Path) -> set[str]:

@@ -99,17 +99,20 @@ def _add_contracts_commands(commands: argparse._SubParsersAction) -> None:  # ty
 
 def _load(args: argparse.Namespace) -> int:
     from ingest.load import load
+    from ingest.lock import warehouse_lock
+    from ingest.settings import warehouse_dir
 
     warehouse = Path(args.warehouse_dir).resolve() if args.warehouse_dir else None
     try:
-        result = load(
-            args.source,
-            args.location,
-            warehouse=warehouse,
-            max_rejects=args.max_rejects,
-            force=args.force,
-            allow_shrink=args.allow_shrink,
-        )
+        with warehouse_lock(warehouse or warehouse_dir(), f"python -m ingest load {args.source}"):
+            result = load(
+                args.source,
+                args.location,
+                warehouse=warehouse,
+                max_rejects=args.max_rejects,
+                force=args.force,
+                allow_shrink=args.allow_shrink,
+            )
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -377,6 +377,10 @@ def _field(path: Path, index: int, raw: dict[str, Any]) -> Field:
         raise ContractError(f"{where}: {', '.join(sorted(number_keys))} need 'parser: number'")
     if parser == "number" and raw["type"] not in ("number", "integer"):
         raise ContractError(f"{where}: parser 'number' needs type number or integer, not {raw['type']!r}")
+    if raw.get("personal") and (parser or raw["type"] != "string" or raw.get("sqlType", "VARCHAR") != "VARCHAR"):
+        # a value that fails a parser or a cast is quoted in its reject reason, and reject reasons are published
+        # (load log, quality report): person-level data is landed as text, as the file wrote it
+        raise ContractError(f"{where}: a personal field is type string with no parser (it is landed as text)")
     formats = raw.get("format", ())
     missing = raw.get("missingValues")
     return Field(

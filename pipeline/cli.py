@@ -1,54 +1,17 @@
 """``python -m pipeline``: run the chain without Airflow, or show what is published.
 
-``python -m pipeline run`` holds an exclusive lock on ``$WAREHOUSE_DIR/.pipeline.lock`` (``fcntl.flock``, taken
-without waiting; the file records the holder's pid) for the whole chain. A second run on the same warehouse stops at
-once with one ``error: warehouse … is in use by another pipeline run (pid N)`` line and exit status 1. Without it, the
-second run could take DuckDB's single-writer lock between two steps of the first (its loads between the first run's
-loads and dbt, its dbt during the first run's gate), and the first would fail in whichever step came next. The kernel
-drops the lock when the process ends, even on SIGKILL, so a killed run never leaves the warehouse locked. (Airflow
-serialises writers with its pool instead, and ``python -m ingest load`` keeps DuckDB's own "in use" error.)
+``python -m pipeline run`` holds the warehouse's writer lock (:mod:`ingest.lock`) for the whole chain: a second run,
+or a ``python -m ingest load`` on the same warehouse, stops at once with one ``error: warehouse … is in use by
+pipeline run (pid N)`` line and exit status 1, and the first run goes on undisturbed.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from ingest.settings import published_db_path, warehouse_dir
-
-LOCK_FILE = ".pipeline.lock"
-
-
-class PipelineBusyError(RuntimeError):
-    """Another ``python -m pipeline run`` holds the warehouse."""
-
-
-@contextmanager
-def pipeline_lock(warehouse: Path) -> Iterator[None]:
-    """Hold ``<warehouse>/.pipeline.lock`` for the block; raise :class:`PipelineBusyError` if another run holds it."""
-    import fcntl
-
-    warehouse.mkdir(parents=True, exist_ok=True)
-    path = warehouse / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by dbt's subprocess (PEP 446)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            raise PipelineBusyError(
-                f"warehouse {warehouse} is in use by another pipeline run (pid {holder}); wait for it to finish"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def _locations(given: list[str]) -> dict[str, str]:
@@ -71,6 +34,7 @@ def _locations(given: list[str]) -> dict[str, str]:
 
 def _run(args: argparse.Namespace) -> int:
     from ingest.errors import IngestError
+    from ingest.lock import warehouse_lock
     from pipeline.publish import PublishRefusedError
     from pipeline.tasks import GateFailedError, build_marts, load_source, publish_marts, run_quality_gate
     from pipeline.transform import TransformError
@@ -78,14 +42,14 @@ def _run(args: argparse.Namespace) -> int:
     warehouse = warehouse_dir()
     locations = _locations(args.load)
     try:
-        with pipeline_lock(warehouse):
+        with warehouse_lock(warehouse, "pipeline run"):
             # the shipped reference first: the other sources' codes are checked against it
             for name in sorted(locations, key=lambda n: n != "ubigeo-inei"):
                 load_source(name, locations[name], max_rejects=args.max_rejects, warehouse=warehouse)
             build_marts(warehouse)
             gate = run_quality_gate(warehouse)
             publish_marts(gate, warehouse)
-    except (PipelineBusyError, IngestError, TransformError, GateFailedError, PublishRefusedError) as exc:
+    except (IngestError, TransformError, GateFailedError, PublishRefusedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return _status(args)
@@ -117,6 +81,21 @@ def _status(_: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pipeline.export import ExportError, export_release
+
+    try:
+        release = export_release(warehouse_dir(), Path(args.out) if args.out else None)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"open-data release: {release.path} ({len(release.rows)} marts, {sum(release.rows.values()):,} rows)")
+    print(f"data package:      {release.datapackage}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = argparse.ArgumentParser(
@@ -141,6 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(func=_run)
     status = commands.add_parser("status", help="print where the published marts and the quality report are")
     status.set_defaults(func=_status)
+    export = commands.add_parser(
+        "export",
+        help="write the published marts as an open-data release (Parquet, CSV, datapackage.json)",
+        description="Read published.duckdb (read-only) and write each mart as Parquet and CSV with a Data Package "
+        "(datapackage.json) to DIR/<release id>/, and point DIR/latest at it. See docs/open-data.md.",
+    )
+    export.add_argument("--out", metavar="DIR", help="folder of the releases (default: $WAREHOUSE_DIR/open-data)")
+    export.set_defaults(func=_export)
+    from pipeline.crosscut import add_cli as add_crosscut  # no heavy imports: duckdb is imported when it runs
+
+    add_crosscut(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return int(args.func(args))

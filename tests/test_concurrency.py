@@ -1,9 +1,10 @@
 """Concurrency: two ``python -m pipeline run`` on one warehouse, and a reader of ``published.duckdb`` during publish.
 
 - Two runs started at once: one publishes, the other stops at once with one ``error:`` line (the warehouse is in use
-  by another pipeline run, ``pipeline/cli.py``'s lock) and no traceback; the published data is the reference's.
+  by another pipeline run, ``ingest/lock.py``) and no traceback; the published data is the reference's.
 - A run started while another is in dbt build is refused the same way, naming the first run's pid, and the first
   run still publishes (before the lock, the second run could take DuckDB's lock between the first run's steps).
+- ``python -m ingest load`` by hand while a run holds the warehouse is refused the same way (``ingest/lock.py``).
 - A reader holding ``published.duckdb`` open read-only while publish replaces it keeps reading the old file (POSIX
   rename); a new connection sees the new publication.
 """
@@ -28,7 +29,7 @@ from tests.test_crash_safety import (
     start_run,
 )
 
-ERROR_IN_USE = "is in use by another pipeline run"
+ERROR_IN_USE = "is in use by pipeline run (pid "
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,19 @@ def test_reader_keeps_the_old_file_while_publish_replaces_it(
         assert again.execute("select gate_run_id from ops.publication").fetchone() == ("concurrency-test",)
     finally:
         again.close()
+
+
+def test_a_load_by_hand_during_a_run_is_refused_cleanly(tmp_path: Path, siaf_sample: Path) -> None:
+    """``python -m ingest load`` takes the same lock as a pipeline run: refused at once, warehouse untouched."""
+    from ingest.lock import warehouse_lock
+
+    warehouse = tmp_path / "warehouse"
+    with warehouse_lock(warehouse, "pipeline run"):
+        process = subprocess.run(
+            [sys.executable, "-m", "ingest", "load", "siaf-gasto", str(siaf_sample), "--warehouse-dir", str(warehouse)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    _refused_cleanly(process.returncode, process.stderr)
+    assert not (warehouse / "monitoring.duckdb").exists()

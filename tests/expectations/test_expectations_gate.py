@@ -49,7 +49,9 @@ def test_real_sample_passes_and_releases_the_file(
     assert report["passed"] is True
     assert sorted(s["suite"] for s in report["suites"]) == ["marts_execution_progress", "raw_siaf_gasto"]
     assert (warehouse_dir / "quality" / "runs" / f"{report['run_id']}.json").is_file()
-    assert Path(report["data_docs"]).is_file() and str(gx_root) in report["data_docs"]
+    # GX's validation results and Data Docs go with the warehouse, never into the committed context
+    assert Path(report["data_docs"]).is_file() and str(warehouse_dir / "quality" / "gx") in report["data_docs"]
+    assert not (gx_root / "uncommitted" / "validations").exists()
     # every connection was closed: DuckDB refuses another configuration while one is open in this process
     duckdb.connect(str(warehouse_dir / "monitoring.duckdb"), read_only=True).close()
 

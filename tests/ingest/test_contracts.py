@@ -101,6 +101,8 @@ def _broken(folder: Path, old: str, new: str) -> Path:
         ("name: recaudacion-campanas", "name: recaudacion", "key 'name' is 'recaudacion'"),
         ("partition: campana", "partition: campaign", "key 'partition': no field named 'campaign'"),
         ('format: "%d/%m/%Y", ', "", "parser 'date' needs the key 'format'"),
+        ("type: string, personal: true", "type: integer, personal: true",
+         "a personal field is type string with no parser"),
         ('groupChar: ","', 'groupChar: ","\n      constraints: {minimum: 0}\n      checks: {enum: {severity: warning}}',
          "checks.enum': no matching constraint"),
     ],

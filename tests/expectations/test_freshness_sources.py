@@ -63,8 +63,9 @@ def test_cadences_are_declared_for_loadable_and_planned_sources() -> None:
     assert policy["consulta-amigable-municipalidades"] == timedelta(days=31)
     assert policy["infobras-obras"] == timedelta(days=1)
     assert policy["invierte-inversiones"] == timedelta(days=1)
-    assert policy["siaf-ingreso"] == timedelta(days=1)  # planned: a cadence, no layout yet
-    assert set(contracts.planned) == {"siaf-devengado-mensual", "siaf-ingreso"}
+    assert policy["siaf-ingreso"] == timedelta(days=1)
+    assert policy["invierte-formato-12b"] == timedelta(days=1)  # planned: a cadence, no layout yet
+    assert set(contracts.planned) == {"invierte-formato-12b"}
     assert not set(contracts.planned) & set(contracts.sources)  # planned sources are not loadable
     assert [(s.name, s.loadable) for s in declared_sources()] == [
         *((name, True) for name in contracts.sources),
@@ -78,9 +79,9 @@ def test_planned_sources_are_listed_but_not_loadable(capsys: pytest.CaptureFixtu
     main(["sources"])
     out = capsys.readouterr().out
     assert "siaf-gasto  →  raw.siaf_gasto" in out
-    assert "siaf-ingreso  (planned: no layout yet, nothing loads it)" in out
-    assert "siaf-ingreso  →" not in out and "municipal-exports" not in out
-    assert main(["load", "siaf-ingreso", "x.csv"]) == 1
+    assert "invierte-formato-12b  (planned: no layout yet, nothing loads it)" in out
+    assert "invierte-formato-12b  →" not in out and "municipal-exports" not in out
+    assert main(["load", "invierte-formato-12b", "x.csv"]) == 1
     assert "declared as planned" in capsys.readouterr().err
 
 

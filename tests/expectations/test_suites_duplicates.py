@@ -59,7 +59,7 @@ def _build(warehouse: Path, duplicated_pairs: list[tuple[int, int]]) -> None:
         con.execute("create view staging.stg_reference__ubigeo_districts as select * from raw.ubigeo_inei")
         con.execute(
             "create table marts.fct_budget_execution as"
-            " select _source_sha256, [_source_row] as _source_rows from raw.siaf_gasto"
+            " select 'siaf-gasto' as source_contract, _source_sha256, [_source_row] as _source_rows from raw.siaf_gasto"
         )
     finally:
         con.close()

@@ -1,7 +1,9 @@
 {{ config(severity='warn') }}
--- Each SIAF annual file (Gasto-Diario, YYYY-Gasto) is a cumulative snapshot of its fiscal year. If raw ever
--- holds rows of two files for one year, every mart sums both snapshots and double counts: this warns so the
--- load can be checked (the loader is expected to replace a year's file, not add to it).
+-- Each SIAF expenditure file (Gasto-Diario, YYYY-Gasto, YYYY-Gasto-Devengado-Mensual) is a cumulative snapshot of
+-- its fiscal year. If the facts of one year came from two files, every mart would sum both snapshots and double
+-- count: this warns so the load can be checked. It reads int_siaf__budget_lines, what the marts read, after the rule
+-- that picks one file kind per year (the gasto file wins a year both cover, docs/siaf-expenditure-files.md); the
+-- loader replaces a year's file within each raw table, so one file kind gives one file.
 
 with
 
@@ -9,8 +11,9 @@ files_per_year as (
 
     select
         year,
-        count(distinct _source_sha256) as source_file_count
-    from {{ ref('stg_siaf__gasto') }}
+        count(distinct _source_sha256) as source_file_count,
+        count(distinct source_contract) as source_contract_count
+    from {{ ref('int_siaf__budget_lines') }}
     group by year
 
 ),

@@ -2,9 +2,10 @@
 
 with
 
-gasto as (
+budget_lines as (
 
-    select * from {{ ref('stg_siaf__gasto') }}
+    -- both SIAF expenditure files, one file per year (docs/siaf-expenditure-files.md)
+    select * from {{ ref('int_siaf__budget_lines') }}
 
 ),
 
@@ -18,7 +19,7 @@ program_rows as (
         _load_id,
         _source_sha256,
         _source_row
-    from gasto
+    from budget_lines
 
 ),
 

@@ -3,6 +3,9 @@
 -- _source_rows say which file rows make up each figure. Month 0 holds the PIA/PIM-only rows of older files.
 -- PIA/PIM are summed like every amount, so they appear on the month of the rows that carry them (month 0, or
 -- whichever month MEF put them on) and are 0 elsewhere: add them over the year, never per month.
+-- Either SIAF expenditure file feeds it (int_siaf__budget_lines; docs/siaf-expenditure-files.md): source_contract
+-- says which. A year from the Devengado mensual file has its annual certificado, comprometido anual and girado on
+-- month 0 and NULL on its month rows (the file has no month figure for them).
 
 with
 
@@ -40,7 +43,9 @@ aggregated as (
         string_agg(distinct _source_sha256, ',' order by _source_sha256) as _source_sha256,
         list(_source_row order by _source_sha256, _source_row) as _source_rows,
         max(_load_id) as _load_id,
-        max(_loaded_at) as _loaded_at
+        max(_loaded_at) as _loaded_at,
+        -- one file per year (the rule in int_siaf__budget_lines), so grouping by it never splits a row
+        source_contract
 
     from budget_lines
     -- every non-aggregated column is either in the key or one of the codes it hashes
@@ -73,7 +78,8 @@ final as (
         _source_sha256,
         _source_rows,
         _load_id,
-        _loaded_at
+        _loaded_at,
+        source_contract
 
     from aggregated
 

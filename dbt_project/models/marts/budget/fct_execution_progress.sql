@@ -1,8 +1,11 @@
 -- Budget execution progress (devengado / PIM) by fiscal year x month x executing unit x budget programme x
 -- function x department of the goal, month by month and year to date.
 --
--- * PIM and PIA are annual: the sum over ALL rows of the group in the year, whatever month they sit on (month 0
---   in older files), repeated on every month row - never summed per month.
+-- * pim and pia are annual stocks as the current file shows them: the sum over ALL rows of the group in the year,
+--   whatever month they sit on (month 0 in older files), repeated on every month row as the denominator of the %.
+--   They cannot be added over months; the PIM as it stood at each month end and its change within the month
+--   (additive over months) come from fct_budget_pim_monthly, NULL with pim_observed false where no load of the
+--   month was seen.
 -- * The month spine runs 1..latest month present in that year's data, for every group with any row in the year,
 --   so a group with no activity in a month still gets its row (month amount 0, YTD carried over).
 -- * YTD = amounts of months 1..m plus any month-0 amounts (opening rows), so December YTD is the annual total.
@@ -13,6 +16,21 @@ with
 budget_execution as (
 
     select * from {{ ref('fct_budget_execution') }}
+
+),
+
+devengado_file_years as (
+
+    -- years from the SIAF Devengado mensual file: it has certificado and girado for the year only (on month 0),
+    -- so those years get no month or YTD certificado / girado here (NULL), never the annual figure as January's
+    select distinct year from budget_execution
+    where source_contract = 'siaf-devengado-mensual'
+
+),
+
+pim_monthly as (
+
+    select * from {{ ref('fct_budget_pim_monthly') }}
 
 ),
 
@@ -128,6 +146,24 @@ year_to_date as (
 
 ),
 
+with_month_end as (
+
+    select
+        year_to_date.*,
+        coalesce(pim_monthly.pim_observed, false) as pim_observed,
+        pim_monthly.pim_month_end,
+        pim_monthly.pim_change_month
+    from year_to_date
+    left join pim_monthly
+        on year_to_date.year = pim_monthly.year
+        and year_to_date.month = pim_monthly.month
+        and year_to_date.sec_ejec is not distinct from pim_monthly.sec_ejec
+        and year_to_date.programa_ppto is not distinct from pim_monthly.programa_ppto
+        and year_to_date.funcion is not distinct from pim_monthly.funcion
+        and year_to_date.department_code is not distinct from pim_monthly.department_code
+
+),
+
 final as (
 
     select
@@ -141,14 +177,20 @@ final as (
         department_code,
         cast(pia as decimal(18, 2)) as pia,
         cast(pim as decimal(18, 2)) as pim,
-        cast(certificado_ytd as decimal(18, 2)) as certificado,
+        case when year not in (select year from devengado_file_years)
+            then cast(certificado_ytd as decimal(18, 2)) end as certificado,
         cast(devengado_month as decimal(18, 2)) as devengado_month,
         cast(devengado_ytd as decimal(18, 2)) as devengado_ytd,
-        cast(girado_month as decimal(18, 2)) as girado_month,
-        cast(girado_ytd as decimal(18, 2)) as girado_ytd,
+        case when year not in (select year from devengado_file_years)
+            then cast(girado_month as decimal(18, 2)) end as girado_month,
+        case when year not in (select year from devengado_file_years)
+            then cast(girado_ytd as decimal(18, 2)) end as girado_ytd,
         {{ percent_of('devengado_month', 'pim') }} as pct_execution_month,
-        {{ percent_of('devengado_ytd', 'pim') }} as pct_execution_ytd
-    from year_to_date
+        {{ percent_of('devengado_ytd', 'pim') }} as pct_execution_ytd,
+        pim_observed,
+        cast(pim_month_end as decimal(18, 2)) as pim_month_end,
+        cast(pim_change_month as decimal(18, 2)) as pim_change_month
+    from with_month_end
 
 )
 

@@ -13,7 +13,8 @@ inei_departments as (
 
 gasto as (
 
-    select * from {{ ref('stg_siaf__gasto') }}
+    -- every SIAF expenditure file's rows (gasto and Devengado mensual: int_siaf__budget_lines)
+    select * from {{ ref('int_siaf__budget_lines') }}
 
 ),
 

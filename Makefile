@@ -8,15 +8,33 @@ STAMP := $(VENV)/.installed-from-lock
 UV_VERSION := 0.13.8
 SIAF_GASTO ?=
 
-.PHONY: demo test lint venv lock bench clean
+.PHONY: demo test lint venv lock bench clean dashboard browser docs export
 
 demo: $(STAMP)
 	SIAF_GASTO="$(SIAF_GASTO)" scripts/demo.sh
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+# Debian's chromium for the dashboard's browser tests (Playwright cannot download its own browsers here).
+browser:
+	@scripts/ensure-chromium.sh
+
+# The dashboard on the published marts: http://localhost:8501 (read-only; `make demo` first).
+dashboard: $(STAMP)
+	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.port $${DASHBOARD_PORT:-8501} \
+		--server.address $${DASHBOARD_ADDRESS:-127.0.0.1} --client.toolbarMode viewer --browser.gatherUsageStats false
+
+# The dbt docs of the published marts for analysts: http://localhost:8081, beside the dashboard (`make demo` first).
+docs: $(STAMP)
+	$(BIN)/python -m pipeline.docs_site
+	$(BIN)/python -m http.server $${DOCS_PORT:-8081} --bind 127.0.0.1 --directory $${WAREHOUSE_DIR:-warehouse}/dbt-docs
+
+# The open-data release (Parquet, CSV, datapackage.json) of the published marts: warehouse/open-data/latest/.
+export: $(STAMP)
+	$(BIN)/python -m pipeline export
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

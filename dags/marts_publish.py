@@ -7,7 +7,7 @@ working warehouse, then the Great Expectations quality gate, then publishes the 
 `$WAREHOUSE_DIR/published.duckdb`. A failed gate fails the run, names the failing checks and the report, and leaves
 the previous published file untouched. Publish also refuses when the loads in the warehouse are no longer the ones
 the gate validated (a load landed in between). All three write or hold the DuckDB file, so they share the one-slot
-pool.
+pool. Then the open-data release (`pipeline/export.py`, docs/open-data.md) is written from the published file.
 """
 
 from __future__ import annotations
@@ -54,10 +54,19 @@ def marts_publish() -> None:
 
         return publish_marts(gate)
 
+    # Reads published.duckdb read-only (never the working file), so it needs no pool slot and cannot unpublish
+    # anything: a failed export fails this task only, the publication stands.
+    @task
+    def export_open_data(published: dict[str, Any]) -> dict[str, object]:
+        from pipeline.export import export_release
+
+        release = export_release()
+        return {"path": str(release.path), "rows": release.rows, "gate_run_id": release.gate_run_id}
+
     built = dbt_build()
     gate = quality_gate()
     built >> gate
-    publish_marts(gate)
+    export_open_data(publish_marts(gate))
 
 
 marts_publish()

@@ -29,6 +29,28 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+# `make test` runs on two workers (pytest -n 2 --dist loadgroup, pytest-xdist). Every test of a module goes to one
+# worker, so a module's expensive fixture (a loaded, dbt-built warehouse) is built once; modules that share a cached
+# session-wide build share one group, so that build also happens once.
+SHARED_GROUPS = {
+    "tests.test_crash_safety": "reference-run",  # reference_warehouse(): one pipeline run on the SIAF sample
+    "tests.test_concurrency": "reference-run",
+    "tests.pipeline.test_export": "reference-run",
+    "tests.test_privacy_scan": "municipal-run",  # one pipeline run on every municipal example file
+    "tests.test_participatory_budgeting": "municipal-run",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put each test in its module's xdist group (see SHARED_GROUPS) unless it names one itself."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            module = item.module.__name__ if item.module is not None else item.nodeid.split("::")[0]
+            group = SHARED_GROUPS.get(module) or ("dashboard" if module.startswith("tests.dashboard") else module)
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Keep Airflow's home, metadata DB and config out of the user's ~/airflow during tests."""
     import os

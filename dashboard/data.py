@@ -44,6 +44,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "fct_revenue",
         "fct_municipal_own_revenue",
         "fct_works",
+        "fct_work_history",
         "fct_work_spending",
         "fct_works_red_flags",
         "agg_works_match_rates",

@@ -183,6 +183,7 @@ def _one_work(code: str) -> None:
         ),
         hide_index=True,
     )
+    _history(code)
     if row["cui"] is not None and not ui.PUBLISHED.missing("marts.fct_work_spending"):
         spending = ui.df(
             f"select year, month, monto_devengado, devengado_cumulative from {table('fct_work_spending')}"
@@ -193,3 +194,39 @@ def _one_work(code: str) -> None:
             st.caption(f"Devengado SIAF del CUI {row['cui']} mes a mes")
             ui.table_download(spending, f"obra-{code}-devengado")
     st.caption(f"Fila {row['_source_row']} del archivo SHA-256 `{row['_source_sha256']}` (carga {row['_load_id']}).")
+
+
+def _history(code: str) -> None:
+    """The work's status and progress over time: one row per version InfObras showed, from the kept loads."""
+    if ui.PUBLISHED.missing("marts.fct_work_history"):
+        st.info("La historia de las obras aún no está publicada (marts.fct_work_history).")
+        return
+    versions = ui.df(
+        "select version_number, valid_from, valid_to, estado_ejecucion, avance_fisico_real_pct,"
+        " avance_financiero_pct, is_paralysed, causal_paralizacion, _load_id, _source_row"
+        f" from {table('fct_work_history')} where codigo_infobras = ? order by version_number",
+        [code],
+    )
+    if versions.empty:
+        return
+    st.caption(f"Historia de la obra: {len(versions)} estado(s) visto(s) en las cargas de InfObras conservadas")
+    progress = versions.melt(
+        id_vars=["valid_from"],
+        value_vars=["avance_fisico_real_pct", "avance_financiero_pct"],
+        var_name="avance",
+        value_name="porcentaje",
+    ).replace({"avance_fisico_real_pct": "físico", "avance_financiero_pct": "financiero"})
+    st.altair_chart(
+        alt.Chart(progress)
+        .mark_line(point=True, interpolate="step-after")
+        .encode(
+            x=alt.X("valid_from:T", title="desde"),
+            y=alt.Y("porcentaje:Q", title="avance (%)"),
+            color=alt.Color("avance:N", title=None),
+        ),
+        use_container_width=True,
+    )
+    shown = versions.assign(
+        valid_from=versions["valid_from"].map(fmt.fecha), valid_to=versions["valid_to"].map(fmt.fecha)
+    )
+    ui.table_download(versions, f"obra-{code}-historia", shown=shown)

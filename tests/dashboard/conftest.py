@@ -33,6 +33,7 @@ MARTS = " ".join(
         "fct_execution_yoy",
         "fct_municipal_execution",
         "fct_works_red_flags",
+        "fct_work_history",
         "agg_works_match_rates",
         "fct_program_performance",
         "fct_program_indicators",

@@ -151,6 +151,9 @@ def test_map_shows_every_work_with_a_known_district(site: Site, page: Any) -> No
     assert metric(page, "Obras") == f"{total:,}"
     assert page.get_by_text(f"{on_map:,} obras en el mapa, en {districts:,} distritos").count() == 1
     assert page.locator("[data-testid=stVegaLiteChart]").count() >= 1
+    # the first work's history: the versions its kept InfObras loads showed (one load here: one version)
+    history = "Historia de la obra: 1 estado(s) visto(s) en las cargas de InfObras conservadas"
+    assert page.get_by_text(history).count() == 1
 
 
 def test_a_new_publication_shows_without_a_restart(site: Site, page: Any, tmp_path: Path) -> None:

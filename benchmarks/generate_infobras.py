@@ -27,7 +27,7 @@ import csv
 import random
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -379,6 +379,27 @@ def iter_rows(rows: int, seed: int = 20260516, cutoff: date | str = "16-05-2026"
     source = _Rows(seed, day)
     for _ in range(rows):
         yield source.row()
+
+
+def write_works(out: Path, works: Iterable[dict[str, str]]) -> Path:
+    """Write ``works`` (rows keyed by FIELDS, e.g. from :func:`iter_rows`, edited) as an InfObras XLSX with the
+    published title rows and the 47 known columns only (no unidentified ones): the tests' files."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(out))
+    try:
+        sheet = workbook.add_worksheet()
+        for number, title in enumerate(("CONTRALORÍA GENERAL DE LA REPÚBLICA - INFOBRAS", "DataSet", "Fecha de corte")):
+            sheet.write_string(number, 0, title)
+        for col, name in enumerate(header(0)):
+            sheet.write_string(TITLE_ROWS, col, name)
+        for offset, work in enumerate(works):
+            for col, field in enumerate(FIELDS):
+                if work[field]:
+                    sheet.write_string(TITLE_ROWS + 1 + offset, col, work[field])
+    finally:
+        workbook.close()
+    return out
 
 
 def generate(

@@ -98,27 +98,14 @@ def _test_campaign(folder: Path, gen: ModuleType) -> tuple[Path, Path]:
 
 def _infobras(path: Path) -> Path:
     """A generated InfObras file (benchmarks/generate_infobras.py) whose first work has CUI_LINKED at 62.5 %."""
-    import xlsxwriter
-
-    from benchmarks.generate_infobras import FIELDS, header, iter_rows
+    from benchmarks.generate_infobras import iter_rows, write_works
 
     rows = [{**row, "cui": ""} for row in iter_rows(3, seed=11, cutoff="16-05-2026")]
     rows[0].update(
         cui=CUI_LINKED, avance_fisico_real_pct="62 50", estado_ejecucion="En Ejecución", existe_paralizacion="No",
         causal_paralizacion="", fecha_paralizacion="", dias_paralizado="",
     )  # fmt: skip
-    workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet()
-    for number, title in enumerate(("CONTRALORÍA GENERAL DE LA REPÚBLICA - INFOBRAS", "DataSet", "Fecha de corte")):
-        sheet.write_string(number, 0, title)
-    for col, name in enumerate(header(0)):
-        sheet.write_string(3, col, name)
-    for offset, row in enumerate(rows):
-        for col, field in enumerate(FIELDS):
-            if row[field]:
-                sheet.write_string(4 + offset, col, row[field])
-    workbook.close()
-    return path
+    return write_works(path, rows)
 
 
 @pytest.fixture(scope="module")

@@ -130,9 +130,7 @@ def _write_siaf(path: Path) -> Path:
 def _write_infobras(path: Path) -> Path:
     """An InfObras file from the fixture generator (its layout: 3 title rows, header on row 4) with one finished
     or unfinished work per generated CUI and 20 plain generator works."""
-    import xlsxwriter
-
-    from benchmarks.generate_infobras import FIELDS, header, iter_rows
+    from benchmarks.generate_infobras import iter_rows, write_works
 
     rows = list(iter_rows(len(WORK_PROGRESS) + 20, seed=11, cutoff="15-05-2026"))
     for row, (cui, progress) in zip(rows, WORK_PROGRESS.items(), strict=False):
@@ -142,18 +140,7 @@ def _write_infobras(path: Path) -> Path:
             "fecha_paralizacion": "", "dias_paralizado": "",
             "estado_ejecucion": "Finalizada" if finished else "En Ejecución",
         })  # fmt: skip
-    workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet()
-    for number, title in enumerate(("CONTRALORÍA GENERAL DE LA REPÚBLICA - INFOBRAS", "DataSet", "Fecha de corte")):
-        sheet.write_string(number, 0, title)
-    for col, name in enumerate(header(0)):
-        sheet.write_string(3, col, name)
-    for offset, row in enumerate(rows):
-        for col, name in enumerate(FIELDS):
-            if row[name]:
-                sheet.write_string(4 + offset, col, row[name])
-    workbook.close()
-    return path
+    return write_works(path, rows)
 
 
 def _write_agreements(path: Path) -> Path:

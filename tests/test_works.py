@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.generate_infobras import FIELDS, header, iter_rows
+from benchmarks.generate_infobras import iter_rows, write_works
 from tests.conftest import REALDATA, SIAF_SAMPLE, UBIGEO_INEI
 
 INVIERTE = REALDATA / "invierte" / "invierte-consulta-50-rows.xlsx"
@@ -91,20 +91,7 @@ def _rows(day: str) -> list[dict[str, str]]:
 
 def _write_infobras(path: Path, rows: list[dict[str, str]]) -> Path:
     """Write ``rows`` as the InfObras layout: 3 title rows, the header on row 4, every cell a string."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet()
-    for number, title in enumerate(("CONTRALORÍA GENERAL DE LA REPÚBLICA - INFOBRAS", "DataSet", "Fecha de corte")):
-        sheet.write_string(number, 0, title)
-    for col, name in enumerate(header(0)):
-        sheet.write_string(3, col, name)
-    for offset, row in enumerate(rows):
-        for col, field in enumerate(FIELDS):
-            if row[field]:
-                sheet.write_string(4 + offset, col, row[field])
-    workbook.close()
-    return path
+    return write_works(path, rows)
 
 
 def _write_siaf(path: Path) -> Path:

@@ -149,17 +149,11 @@ group_months as (
     left join month_end_states
         on groups.year = month_end_states.year
         and months.month = month_end_states.month
-        and groups.sec_ejec is not distinct from month_end_states.sec_ejec
-        and groups.programa_ppto is not distinct from month_end_states.programa_ppto
-        and groups.funcion is not distinct from month_end_states.funcion
-        and groups.department_code is not distinct from month_end_states.department_code
+        {{ same_progress_group('groups', 'month_end_states') }}
     left join monthly_devengado
         on groups.year = monthly_devengado.year
         and months.month = monthly_devengado.month
-        and groups.sec_ejec is not distinct from monthly_devengado.sec_ejec
-        and groups.programa_ppto is not distinct from monthly_devengado.programa_ppto
-        and groups.funcion is not distinct from monthly_devengado.funcion
-        and groups.department_code is not distinct from monthly_devengado.department_code
+        {{ same_progress_group('groups', 'monthly_devengado') }}
 
 ),
 

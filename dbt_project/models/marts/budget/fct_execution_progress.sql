@@ -117,16 +117,10 @@ group_month_amounts as (
     left join monthly_amounts
         on group_months.year = monthly_amounts.year
         and group_months.month = monthly_amounts.month
-        and group_months.sec_ejec is not distinct from monthly_amounts.sec_ejec
-        and group_months.programa_ppto is not distinct from monthly_amounts.programa_ppto
-        and group_months.funcion is not distinct from monthly_amounts.funcion
-        and group_months.department_code is not distinct from monthly_amounts.department_code
+        {{ same_progress_group('group_months', 'monthly_amounts') }}
     left join opening_amounts
         on group_months.year = opening_amounts.year
-        and group_months.sec_ejec is not distinct from opening_amounts.sec_ejec
-        and group_months.programa_ppto is not distinct from opening_amounts.programa_ppto
-        and group_months.funcion is not distinct from opening_amounts.funcion
-        and group_months.department_code is not distinct from opening_amounts.department_code
+        {{ same_progress_group('group_months', 'opening_amounts') }}
 
 ),
 
@@ -157,10 +151,7 @@ with_month_end as (
     left join pim_monthly
         on year_to_date.year = pim_monthly.year
         and year_to_date.month = pim_monthly.month
-        and year_to_date.sec_ejec is not distinct from pim_monthly.sec_ejec
-        and year_to_date.programa_ppto is not distinct from pim_monthly.programa_ppto
-        and year_to_date.funcion is not distinct from pim_monthly.funcion
-        and year_to_date.department_code is not distinct from pim_monthly.department_code
+        {{ same_progress_group('year_to_date', 'pim_monthly') }}
 
 ),
 

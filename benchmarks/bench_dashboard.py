@@ -120,41 +120,61 @@ def scale(warehouse: Path, copies: int) -> None:
     os.replace(staging, path)
 
 
-def percentiles(label: str, seconds: list[float]) -> None:
+def percentile(seconds: list[float], share: float) -> float:
+    """Return the nearest-rank percentile ``share`` (0.5, 0.95) of ``seconds``; the median for 0.5."""
     ordered = sorted(seconds)
-    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    if share == 0.5:
+        return statistics.median(ordered)
+    return ordered[max(0, round(share * len(ordered)) - 1)]
+
+
+def percentiles(label: str, seconds: list[float]) -> None:
     print(
-        f"{label}: n={len(ordered)} p50={statistics.median(ordered) * 1000:.0f} ms p95={p95 * 1000:.0f} ms"
-        f" max={ordered[-1] * 1000:.0f} ms"
+        f"{label}: n={len(seconds)} p50={percentile(seconds, 0.5) * 1000:.0f} ms"
+        f" p95={percentile(seconds, 0.95) * 1000:.0f} ms max={max(seconds) * 1000:.0f} ms"
     )
 
 
-def bench_queries(warehouse: Path, changes: int, seed: int) -> None:
+def time_queries(published_db: Path, changes: int, seed: int) -> tuple[int, int, list[float]]:
+    """Time the execution page's queries for ``changes`` random filter choices on ``published_db``.
+
+    Returns the published year, the rows of ``fct_budget_execution_wide`` and one duration per choice (seconds; a
+    first, untimed choice warms DuckDB's buffer pool, as the page's first load does).
+    """
     from dashboard.data import Published
     from dashboard.queries import FILTERS, execution_page, group_for
 
-    published = Published(warehouse / "published.duckdb")
-    with published.cursor() as con:
-        year, rows = con.execute("select max(year), count(*) from marts.fct_budget_execution_wide").fetchone()  # type: ignore[misc]
-        codes = {
-            name: [r[0] for r in con.execute(f"select distinct {name} from marts.fct_budget_execution_wide").fetchall()]
-            for name in ("departamento_ejecutora", *FILTERS)
-        }
-    print(f"published fct_budget_execution_wide: {rows:,} rows, year {year}")
-    rng = random.Random(seed)
-    timings = []
-    for number in range(changes + 1):
-        filters = {}
-        for name in rng.sample(["departamento_ejecutora", *FILTERS], k=rng.randint(0, 2)):
-            filters[name] = rng.choice(codes[name])
-        months = list(range(1, rng.randint(1, 12) + 1))
-        started = time.perf_counter()
+    published = Published(published_db)
+    try:
         with published.cursor() as con:
-            execution_page(con, filters, int(year), months, group_for(filters))
-        if number:  # the first one warms DuckDB's buffer pool, as the page's first load does
-            timings.append(time.perf_counter() - started)
+            year, rows = con.execute("select max(year), count(*) from marts.fct_budget_execution_wide").fetchone()  # type: ignore[misc]
+            codes = {
+                name: [
+                    r[0] for r in con.execute(f"select distinct {name} from marts.fct_budget_execution_wide").fetchall()
+                ]
+                for name in ("departamento_ejecutora", *FILTERS)
+            }
+        rng = random.Random(seed)
+        timings = []
+        for number in range(changes + 1):
+            filters = {}
+            for name in rng.sample(["departamento_ejecutora", *FILTERS], k=rng.randint(0, 2)):
+                filters[name] = rng.choice(codes[name])
+            months = list(range(1, rng.randint(1, 12) + 1))
+            started = time.perf_counter()
+            with published.cursor() as con:
+                execution_page(con, filters, int(year), months, group_for(filters))
+            if number:
+                timings.append(time.perf_counter() - started)
+    finally:
+        published.close()
+    return int(year), int(rows), timings
+
+
+def bench_queries(warehouse: Path, changes: int, seed: int) -> None:
+    year, rows, timings = time_queries(warehouse / "published.duckdb", changes, seed)
+    print(f"published fct_budget_execution_wide: {rows:,} rows, year {year}")
     percentiles("execution page queries after a filter change", timings)
-    published.close()
 
 
 def bench_browser(warehouse: Path, changes: int) -> None:

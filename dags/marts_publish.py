@@ -8,6 +8,11 @@ working warehouse, then the Great Expectations quality gate, then publishes the 
 the previous published file untouched. Publish also refuses when the loads in the warehouse are no longer the ones
 the gate validated (a load landed in between). All three write or hold the DuckDB file, so they share the one-slot
 pool. Then the open-data release (`pipeline/export.py`, docs/open-data.md) is written from the published file.
+
+**Nothing changed, nothing rebuilt.** `dbt_build` first compares the run's inputs (the current loads, by file
+SHA-256, and a hash of the dbt project, contracts and gate) with those the last publication recorded; when they are
+equal it is skipped (`AirflowSkipException`, its log says "nothing changed since publication …"), and so are the
+gate, publish (no `published.marts` asset event) and the export. **Param** `force` (default false) rebuilds anyway.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
 from pipeline.assets import PUBLISHED_MARTS, WAREHOUSE_POOL, raw_assets
 
@@ -32,13 +37,20 @@ if TYPE_CHECKING:
     max_active_runs=1,
     tags=["dbt", "quality", "publish"],
     doc_md=__doc__,
+    params={"force": Param(False, type="boolean", description="rebuild even when nothing changed since publication")},
 )
 def marts_publish() -> None:
     @task(pool=WAREHOUSE_POOL)
-    def dbt_build() -> int:
-        from pipeline.tasks import build_marts
+    def dbt_build(params: dict[str, Any] | None = None) -> dict[str, object]:
+        from airflow.sdk.exceptions import AirflowSkipException
 
-        return build_marts()
+        from pipeline.tasks import build_marts, marts_plan
+
+        plan = marts_plan(force=bool((params or {}).get("force")))
+        if not plan["rebuild"]:
+            # skipped, not succeeded: the tasks after it are skipped too and no asset event is emitted
+            raise AirflowSkipException(plan["message"])
+        return {"dbt_lines": build_marts(), "code_fingerprint": plan["code_fingerprint"]}
 
     @task(pool=WAREHOUSE_POOL)
     def quality_gate(dag_run: DagRunProtocol | None = None) -> dict[str, object]:
@@ -49,10 +61,10 @@ def marts_publish() -> None:
         return run_quality_gate(as_of=dag_run.run_after if dag_run is not None else None)
 
     @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS])
-    def publish_marts(gate: dict[str, Any]) -> dict[str, object]:
+    def publish_marts(gate: dict[str, Any], built: dict[str, Any]) -> dict[str, object]:
         from pipeline.tasks import publish_marts
 
-        return publish_marts(gate)
+        return publish_marts(gate, code_fingerprint=built["code_fingerprint"])
 
     # Reads published.duckdb read-only (never the working file), so it needs no pool slot and cannot unpublish
     # anything: a failed export fails this task only, the publication stands.
@@ -66,7 +78,7 @@ def marts_publish() -> None:
     built = dbt_build()
     gate = quality_gate()
     built >> gate
-    export_open_data(publish_marts(gate))
+    export_open_data(publish_marts(gate, built))
 
 
 marts_publish()

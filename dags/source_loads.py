@@ -6,7 +6,9 @@ One DAG `load_<table>` per active contract in `contracts/*.yaml`, each with two 
 1. `fetch` lands the file (download with retries and conditional GET, unzip) in `$WAREHOUSE_DIR/landing/`, outside
    the `warehouse_writer` pool: a slow download never blocks another DAG's DuckDB writes.
 2. `load` (in the pool) loads the landed file into `raw.<table>` (`ingest.load.load(..., landed=...)`) and updates
-   the asset `raw.<table>`, which schedules `marts_publish`.
+   the asset `raw.<table>`, which schedules `marts_publish`. A file identical (SHA-256) to the current load is
+   recorded as `unchanged` in `ops.load_log` and the task is **skipped**: a skipped task emits no asset event, so
+   `marts_publish` is not triggered for nothing.
 
 **Params**: `location` (path, http(s) URL, `.zip`, `.xlsx`; default `$<TABLE>_LOCATION`, e.g. `$SIAF_GASTO_LOCATION`,
 or the file in `reference/` for a reference table the repository ships; with neither, `fetch` fails and says which
@@ -60,15 +62,21 @@ def build_load_dag(spec: LoadDagSpec) -> DAG:
 
         @task(pool=WAREHOUSE_POOL, outlets=[spec.asset])
         def load(landed: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, object]:
+            from airflow.sdk.exceptions import AirflowSkipException
+
             from pipeline.tasks import load_source
 
             params = params or {}
-            return load_source(
+            result = load_source(
                 spec.source,
                 max_rejects=int(params.get("max_rejects") or 0),
                 allow_shrink=bool(params.get("allow_shrink")),
                 landed=landed,
             )
+            if result["status"] == "unchanged":
+                # Airflow 3 registers a task's outlets only when it succeeds: skipped, raw.<table> gets no event
+                raise AirflowSkipException(f"{spec.source}: {result['message']}")
+            return result
 
         load(fetch())
 

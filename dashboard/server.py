@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/ensure-chromium.sh); Playwright cannot download its own
+# Debian's package (scripts/ensure-system-packages.sh): Playwright cannot download its own browsers here
+CHROMIUM = "/usr/bin/chromium"
 
 
 def free_port() -> int:

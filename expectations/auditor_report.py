@@ -90,18 +90,20 @@ def build_report(
     table_entries = []
     for name, entry in tables.items():
         counts = count_statuses(entry["outcomes"])
+        audit = name.startswith("audit.")  # a cross-table check computed by dbt (dbt_project/models/audit)
         table_entries.append(
             {
                 "table": name,
-                "kind": "query" if name in queries else "table",
+                "kind": "query" if name in queries else "audit" if audit else "table",
                 "query": queries.get(name),
+                "model": f"dbt_project/models/audit/{name.split('.', 1)[1]}.sql" if audit else None,
                 "suites": entry["suites"],
                 "rows": row_counts.get(name),
                 "counts": counts,
                 "passed": not any(counts[CRITICAL][status] for status in (FAILED, ERROR)),
             }
         )
-    # in the data's order: raw tables, then marts, then the checks across tables (query assets)
+    # in the data's order: raw tables, then marts, then the checks across tables (audit tables, query assets)
     schema_rank = {"raw": 0, "staging": 1, "intermediate": 2, "marts": 3}
     table_entries.sort(
         key=lambda t: (t["kind"] == "query", schema_rank.get(t["table"].split(".", 1)[0], 4), t["table"])
@@ -118,7 +120,7 @@ def build_report(
             "reports": {key: str(path) for key, path in paths.items()},
             "summary": {
                 "tables_checked": sum(1 for t in table_entries if t["kind"] == "table"),
-                "queries_checked": sum(1 for t in table_entries if t["kind"] == "query"),
+                "queries_checked": sum(1 for t in table_entries if t["kind"] != "table"),
                 "checks": count_statuses(outcomes),
                 "stale_sources": stale,
                 "unchecked_tables": list(unchecked_tables),
@@ -191,8 +193,8 @@ def _view(report: Mapping[str, Any]) -> dict[str, Any]:
         "statuses": [(status, STATUS_LABELS[status]) for status in STATUSES],
         "freshness": [_freshness_view(item) for item in report["freshness"]],
         "stale_count": len(report["summary"]["stale_sources"]),
-        "table_count": sum(1 for t in report["tables"] if t.get("kind") != "query"),
-        "query_count": sum(1 for t in report["tables"] if t.get("kind") == "query"),
+        "table_count": sum(1 for t in report["tables"] if t.get("kind", "table") == "table"),
+        "query_count": sum(1 for t in report["tables"] if t.get("kind", "table") != "table"),
         "rejects_by_load": _group_rejects(report["rejects"].get("shown", [])),
     }
 

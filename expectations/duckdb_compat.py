@@ -22,6 +22,13 @@ What breaks (GX 1.24.1, duckdb 2.0, duckdb-engine 0.17, SQLAlchemy 2.0)
    ``!~`` (a partial match, like the ``re.search`` GX means by "match regex"), so :func:`apply` gives DuckDB engines
    the ``sqlalchemy.dialects.postgresql`` module and GX renders regex expectations as ``column ~ 'pattern'``.
 
+3. **Every DECIMAL value in a result costs a walk of the call stack.** DuckDB returns DECIMAL columns (amounts) as
+   ``decimal.Decimal``; GX serializes each one with ``great_expectations.util.convert_decimal_to_float``, which calls
+   ``inspect.stack()`` (reading the source line of every frame) only to tell whether its rule-based profiler is the
+   caller. With examples of amounts in a few suites that was ~0.1 s per value and most of a gate's serialization
+   time. :func:`apply` swaps in the same conversion (``float(d)``, with GX's warning when the conversion is lossy)
+   without the stack walk; the gate never runs GX's profiler.
+
 Side effect the caller must handle: GX never closes the persisted connection of (1). Whoever opens a GX context on
 the warehouse must close its engines when done (``expectations.gx_context.close_datasources`` does), or the DuckDB
 file stays open in this process.
@@ -51,6 +58,7 @@ logger = logging.getLogger(__name__)
 
 DUCKDB_DIALECT_NAME = "duckdb"
 _PATCH_MARKER = "_duckdb_compat_patched"
+_gx_decimal_to_float: Any = None  # GX's own convert_decimal_to_float, once apply() replaced it
 
 
 class _ExtraDialect(enum.StrEnum):
@@ -64,7 +72,8 @@ class _ExtraDialect(enum.StrEnum):
 
 
 def apply() -> None:
-    """Patch GX so DuckDB gets a persisted connection and a regex-capable dialect module. Safe to call repeatedly."""
+    """Patch GX so DuckDB gets a persisted connection and a regex-capable dialect module, and Decimals serialize
+    without a stack walk. Safe to call repeatedly."""
     from great_expectations.execution_engine import sqlalchemy_execution_engine as gx_engine
 
     if DUCKDB_DIALECT_NAME not in gx_engine._PERSISTED_CONNECTION_DIALECTS:
@@ -76,13 +85,37 @@ def apply() -> None:
         engine_class.__init__ = _with_duckdb_dialect_module(engine_class.__init__)
         logger.debug("GX patched: DuckDB execution engines get the PostgreSQL dialect module")
 
+    from great_expectations import util as gx_util
+
+    if not getattr(gx_util.convert_decimal_to_float, _PATCH_MARKER, False):
+        global _gx_decimal_to_float
+        _gx_decimal_to_float = gx_util.convert_decimal_to_float  # kept for the tests' "without the fix" case
+        gx_util.convert_decimal_to_float = _decimal_to_float
+        logger.debug("GX patched: Decimal values are serialized without inspecting the call stack")
+
 
 def is_applied() -> bool:
-    """Return True when both patches of :func:`apply` are in place."""
+    """Return True when every patch of :func:`apply` is in place."""
+    from great_expectations import util as gx_util
     from great_expectations.execution_engine import sqlalchemy_execution_engine as gx_engine
 
     persisted = DUCKDB_DIALECT_NAME in gx_engine._PERSISTED_CONNECTION_DIALECTS
-    return persisted and bool(getattr(gx_engine.SqlAlchemyExecutionEngine.__init__, _PATCH_MARKER, False))
+    decimals = bool(getattr(gx_util.convert_decimal_to_float, _PATCH_MARKER, False))
+    return persisted and decimals and bool(getattr(gx_engine.SqlAlchemyExecutionEngine.__init__, _PATCH_MARKER, False))
+
+
+def _decimal_to_float(d: Any) -> float:
+    """GX's ``convert_decimal_to_float`` without its ``inspect.stack()`` (see (3) above): same value, same warning."""
+    import decimal
+
+    from great_expectations.util import requires_lossy_conversion
+
+    if isinstance(d, decimal.Decimal) and requires_lossy_conversion(d=d):
+        logger.warning("Using lossy conversion for decimal %s to float object to support serialization.", d)
+    return float(d)
+
+
+setattr(_decimal_to_float, _PATCH_MARKER, True)
 
 
 def _with_duckdb_dialect_module(original_init: Any) -> Any:

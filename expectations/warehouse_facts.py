@@ -37,6 +37,14 @@ def table_row_counts(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> d
     return counts
 
 
+def view_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Return ``schema.view`` of every view of the warehouse (a count of one computes it)."""
+    rows = con.execute(
+        "select schema_name, view_name from duckdb_views() where database_name = current_database() and not internal"
+    ).fetchall()
+    return {f"{schema}.{name}" for schema, name in rows}
+
+
 def unchecked_tables(con: duckdb.DuckDBPyConnection, checked: Iterable[str]) -> list[str]:
     """Return the tables and views of :data:`AUDITED_SCHEMAS` that no suite of this run checked."""
     schemas = ", ".join(f"'{schema}'" for schema in AUDITED_SCHEMAS)

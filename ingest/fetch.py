@@ -11,7 +11,8 @@ What :func:`fetch` guarantees:
 - **Conditional GET.** The ETag and Last-Modified of each URL's last download are remembered in
   ``<landing>/.fetch-state.json`` (written atomically, under a lock) with the landed file's name and facts. The next
   fetch sends ``If-None-Match`` / ``If-Modified-Since`` while that file is still there with its recorded size; a
-  ``304 Not Modified`` returns it without downloading, so the loader's SHA-256 check reports ``unchanged``.
+  ``304 Not Modified`` returns it without downloading, with its recorded facts, so the loader finds it ``unchanged``
+  (its SHA-256 is the current load's) without reading it.
 - **Size limit.** ``$INGEST_MAX_DOWNLOAD_BYTES`` (default 20 GiB), checked against Content-Length before the body is
   read and again while streaming.
 - **Content check.** An HTML page (Content-Type ``text/html``, or a body starting with ``<!DOCTYPE html`` /

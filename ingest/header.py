@@ -14,13 +14,18 @@ MAX_HEADER_BYTES = 1024 * 1024
 def read_header(path: Path, delimiter: str, quote: str, header_row: int = 1) -> list[str]:
     """Return the header names on line ``header_row`` of a delimited text file (a UTF-8 BOM is dropped).
 
-    Lines above the header are title rows and are skipped. Raises :class:`NotCsvError` for an empty file, binary
-    content, text that is not UTF-8, or a header line with no delimiter in it.
+    Lines above the header are title rows and are skipped. Raises :class:`NotCsvError` for an empty file, an HTML
+    page, binary content, text that is not UTF-8, or a header line with no delimiter in it.
     """
     with path.open("rb") as handle:
         head = handle.read(MAX_HEADER_BYTES)
     if not head.strip():
         raise NotCsvError(f"{path}: the file is empty")
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith((b"<!doctype html", b"<html")):
+        raise NotCsvError(
+            f"{path}: an HTML page (an error or login page?), not this source's CSV "
+            f"(no '{delimiter}' delimiter, no header)"
+        )
     if head.startswith((b"PK\x03\x04", b"%PDF", b"\x1f\x8b")) or b"\x00" in head.split(b"\n", 1)[0]:
         raise NotCsvError(f"{path}: binary content where a '{delimiter}'-delimited text header was expected")
     lines = head.split(b"\n", header_row)

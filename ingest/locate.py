@@ -52,7 +52,7 @@ class LandedFile:
 
     location: str  # what the user gave: path or URL, with ``!member`` for a file inside a zip
     path: Path  # the local file to read
-    facts: FileFacts | None  # None for a user's local file: the loader scans it while DuckDB reads it
+    facts: FileFacts | None  # None for a user's local file: the loader scans it (before or while DuckDB reads it)
     container_sha256: str | None = None  # the zip's SHA-256 when the file came out of one
 
 
@@ -95,6 +95,15 @@ def scan(path: Path) -> FileFacts:
     with path.open("rb") as handle:
         _copy(handle, None, digest)
     return digest.facts()
+
+
+def sha256_of(path: Path) -> str:
+    """Return the SHA-256 of a local file: the digest alone, about twice as fast as :func:`scan` (no line count)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def find_blank_lines(path: Path) -> list[int]:
@@ -201,7 +210,8 @@ def is_xlsx(path: Path) -> bool:
 def land(location: str, landing: Path) -> LandedFile:
     """Resolve ``location`` to a local file: download URLs and unzip archives (their facts taken on the way).
 
-    A user's local file is returned as it is, with ``facts`` None: the loader hashes it while DuckDB reads it.
+    A user's local file is returned as it is, with ``facts`` None: the loader hashes it while DuckDB reads it, or
+    first when it has the size of the source's current load (``ingest.load._Load._digest_first``).
 
     ``archive.zip!member.csv`` names one member of an archive holding several files.
     """

@@ -32,3 +32,16 @@ def landing_dir(base: Path | None = None) -> Path:
 def memory_limit() -> str:
     """Return DuckDB's memory limit for loads (``$WAREHOUSE_MEMORY_LIMIT``, default 4GB): loads spill beyond it."""
     return os.environ.get("WAREHOUSE_MEMORY_LIMIT") or "4GB"
+
+
+def threads() -> int | None:
+    """Return DuckDB's thread count (``$WAREHOUSE_THREADS``), or None for DuckDB's own default (one per core).
+
+    Raises ``ValueError`` naming the variable when it is not a positive whole number.
+    """
+    value = (os.environ.get("WAREHOUSE_THREADS") or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"WAREHOUSE_THREADS must be a positive whole number, got {value!r}")
+    return int(value)

@@ -103,6 +103,10 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
             ) from exc
         raise
     con.execute(f"set memory_limit = '{memory_limit()}'")
+    from ingest.settings import threads
+
+    if (count := threads()) is not None:
+        con.execute(f"set threads = {count}")
     # DuckDB's own progress bar suits a terminal, not a task log: elsewhere the loader logs its own progress.
     con.execute(f"set enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
     con.execute(f"set temp_directory = '{path.parent / 'tmp'}'")

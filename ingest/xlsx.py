@@ -64,8 +64,9 @@ def cell_text(value: Any) -> str | None:
 def open_sheet(path: Path, dialect: Dialect) -> Any:
     """Return the contract's sheet of the workbook at ``path``, parsed once (calamine holds its cells in Rust).
 
-    Raises :class:`NotCsvError` for a file that is not a readable workbook and :class:`LayoutError` for a missing
-    sheet. Pass the result to :func:`read_header` and :func:`stage` so the sheet is parsed only once.
+    Raises :class:`NotCsvError` for a file that is not a readable workbook (or whose sheet is damaged) and
+    :class:`LayoutError` for a missing sheet. Pass the result to :func:`read_header` and :func:`stage` so the sheet
+    is parsed only once.
     """
     return _open(path, dialect)
 
@@ -83,6 +84,13 @@ def _open(path: Path, dialect: Dialect) -> Any:
         return workbook.get_sheet_by_index(dialect.sheet_number - 1)
     except Exception as exc:
         wanted = repr(dialect.sheet_name) if dialect.sheet_name is not None else f"number {dialect.sheet_number}"
+        names = workbook.sheet_names
+        if dialect.sheet_name in names or (dialect.sheet_name is None and dialect.sheet_number <= len(names)):
+            # the sheet is listed but its XML cannot be parsed: a damaged file, not a wrong sheet
+            raise NotCsvError(
+                f"{path}: not a readable XLSX workbook: sheet {wanted} is listed but cannot be read "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
         raise LayoutError(
             f"{path}: the contract reads sheet {wanted}, but the workbook has {workbook.sheet_names}"
         ) from exc

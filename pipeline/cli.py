@@ -3,6 +3,10 @@
 ``python -m pipeline run`` holds the warehouse's writer lock (:mod:`ingest.lock`) for the whole chain: a second run,
 or a ``python -m ingest load`` on the same warehouse, stops at once with one ``error: warehouse … is in use by
 pipeline run (pid N)`` line and exit status 1, and the first run goes on undisturbed.
+
+A run whose inputs are those of the last publication (the same files current, the same dbt project, contracts and
+gate: ``pipeline.tasks.marts_plan``) loads nothing new and skips dbt build, the gate and publish, saying so in one
+line; ``--force`` rebuilds anyway.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
     from ingest.errors import IngestError
     from ingest.lock import warehouse_lock
     from pipeline.publish import PublishRefusedError
-    from pipeline.tasks import GateFailedError, build_marts, load_source, publish_marts, run_quality_gate
+    from pipeline.tasks import GateFailedError, build_marts, load_source, marts_plan, publish_marts, run_quality_gate
     from pipeline.transform import TransformError
 
     warehouse = warehouse_dir()
@@ -46,9 +50,13 @@ def _run(args: argparse.Namespace) -> int:
             # the shipped reference first: the other sources' codes are checked against it
             for name in sorted(locations, key=lambda n: n != "ubigeo-inei"):
                 load_source(name, locations[name], max_rejects=args.max_rejects, warehouse=warehouse)
+            plan = marts_plan(warehouse, force=args.force)
+            if not plan["rebuild"]:
+                print(plan["message"])
+                return _status(args)
             build_marts(warehouse)
             gate = run_quality_gate(warehouse)
-            publish_marts(gate, warehouse)
+            publish_marts(gate, warehouse, code_fingerprint=str(plan["code_fingerprint"]))
     except (IngestError, TransformError, GateFailedError, PublishRefusedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -107,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         help="load the sources, dbt build, quality gate, publish",
         description="Load every source given with --load and every source with a configured location "
         "($<TABLE>_LOCATION, e.g. $SIAF_GASTO_LOCATION; INEI's ubigeo table ships with the project), then dbt build, "
-        "the quality gate, and publish.",
+        "the quality gate, and publish. When the current files and the code are those of the last publication, "
+        "dbt build, the gate and publish are skipped (one line says so) unless --force.",
     )
     run.add_argument(
         "--load",
@@ -117,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         help="a source and its path, URL, .zip or .xlsx (repeatable), e.g. --load siaf-gasto=2026-Gasto-Diario.csv",
     )
     run.add_argument("--max-rejects", type=int, default=0, metavar="N", help="rows the reader may reject (default 0)")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="dbt build, gate and publish even when nothing changed since the last publication (unchanged files "
+        "are still not reloaded)",
+    )
     run.set_defaults(func=_run)
     status = commands.add_parser("status", help="print where the published marts and the quality report are")
     status.set_defaults(func=_status)

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.settings import warehouse_dir
+from ingest.settings import published_db_path, warehouse_dir
 
 if TYPE_CHECKING:
     from ingest.locate import LandedFile
@@ -112,6 +112,64 @@ def load_source(
     return asdict(result)
 
 
+def marts_fingerprint(warehouse: Path | None = None) -> str | None:
+    """Return the SHA-256 of what the marts would be built from now: the current loads (source, partition, load id,
+    file SHA-256, load time) and the code that builds and checks them (:func:`pipeline.publish.code_fingerprint`);
+    None when the working database has no loads recorded. Equal to the publication's
+    ``ops.publication.inputs_fingerprint`` exactly when a run would skip dbt build, the gate and publish."""
+    from pipeline.publish import marts_inputs
+
+    inputs = marts_inputs(warehouse or warehouse_dir())
+    return None if inputs is None else inputs.fingerprint
+
+
+def marts_plan(warehouse: Path | None = None, *, force: bool = False) -> dict[str, object]:
+    """Decide whether dbt build, the gate and publish must run; return the decision, JSON-friendly.
+
+    They are skipped (``rebuild`` false) when the inputs are exactly those of the publication in
+    ``published.duckdb``: the same current loads (same files) and the same code (:func:`marts_fingerprint`), unless
+    ``force``. ``message`` says why, naming the publication when skipping. ``code_fingerprint`` goes to
+    :func:`publish_marts`, so the publication records the code as it was when the build started.
+    """
+    from pipeline.publish import code_fingerprint, marts_inputs, published_inputs, remove_abandoned_staging
+
+    base = warehouse or warehouse_dir()
+    code = code_fingerprint()
+    now = marts_inputs(base, code)
+    published = published_inputs(base)
+    plan: dict[str, object] = {
+        "rebuild": True,
+        "fingerprint": now.fingerprint if now else None,
+        "code_fingerprint": code,
+        "published_fingerprint": published.inputs.fingerprint if published else None,
+    }
+    if published is None:
+        plan["message"] = "no publication with recorded inputs yet: dbt build, gate and publish"
+    elif now is None:
+        plan["message"] = "the working database records no loads: dbt build, gate and publish"
+    elif now.fingerprint != published.inputs.fingerprint:
+        changes = []
+        if now.loads != published.inputs.loads:
+            new = sorted(set(now.loads) - set(published.inputs.loads))
+            gone = sorted(set(published.inputs.loads) - set(now.loads))
+            shown = [f"{s} {p} (load {i})" for s, p, i, *_ in new] or [f"{s} {p} no longer loaded" for s, p, *_ in gone]
+            changes.append("loads changed: " + ", ".join(shown))
+        if code != published.inputs.code_fingerprint:
+            changes.append("the code that builds or checks the marts changed (dbt project, contracts, gate)")
+        plan["message"] = f"{'; '.join(changes)} since publication {published.published_at:%Y-%m-%d %H:%M:%S}"
+    elif force:
+        plan["message"] = "nothing changed since the publication, but --force: dbt build, gate and publish"
+    else:
+        plan["rebuild"] = False
+        plan["message"] = (
+            f"nothing changed since publication {published.published_at:%Y-%m-%d %H:%M:%S} UTC (gate run "
+            f"{published.gate_run_id}); dbt build, gate and publish skipped"
+        )
+        remove_abandoned_staging(published_db_path(base))  # what publish would have done first
+    log.info("%s", plan["message"])
+    return plan
+
+
 def build_marts(warehouse: Path | None = None) -> int:
     """Run ``dbt build`` on the working warehouse; return the number of dbt output lines (for the task log)."""
     from pipeline.transform import dbt_build
@@ -165,8 +223,14 @@ def run_quality_gate(
     return summary
 
 
-def publish_marts(gate: dict[str, object], warehouse: Path | None = None) -> dict[str, object]:
-    """Publish the marts if ``gate`` (the summary from :func:`run_quality_gate`) passed; return what was written."""
+def publish_marts(
+    gate: dict[str, object], warehouse: Path | None = None, *, code_fingerprint: str | None = None
+) -> dict[str, object]:
+    """Publish the marts if ``gate`` (the summary from :func:`run_quality_gate`) passed; return what was written.
+
+    ``code_fingerprint`` is :func:`marts_plan`'s, taken before dbt build (default: taken now); the publication
+    records it with the loads it publishes (``ops.publication.inputs_fingerprint``).
+    """
     from pipeline.publish import publish
 
     publication = publish(
@@ -177,11 +241,13 @@ def publish_marts(gate: dict[str, object], warehouse: Path | None = None) -> dic
         report_json_path=_optional_str(gate.get("run_report_path") or gate.get("report_path")),
         data_docs_path=_optional_str(gate.get("data_docs_path")),
         validated_loads=gate.get("validated_loads"),  # type: ignore[arg-type]
+        code=code_fingerprint,
     )
     return {
         "path": str(publication.path),
         "rows": publication.rows,
         "published_at": publication.published_at.isoformat(),
+        "inputs_fingerprint": publication.inputs_fingerprint,
     }
 
 

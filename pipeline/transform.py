@@ -27,10 +27,11 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def dbt_build(warehouse: Path, select: str | None = None) -> list[str]:
+def dbt_build(warehouse: Path, select: str | None = None, full_refresh: bool = False) -> list[str]:
     """Run ``dbt build`` (models, data tests and unit tests) against ``warehouse``; return dbt's output lines.
 
     dbt's target and log folders go under ``<warehouse>/dbt`` so runs on different warehouses never share them.
+    ``full_refresh`` rebuilds incremental models from scratch (``--full-refresh``; snapshots are left alone).
     Raises :class:`TransformError` with dbt's error lines when any model or test fails.
     """
     project = dbt_project_dir()
@@ -39,6 +40,8 @@ def dbt_build(warehouse: Path, select: str | None = None) -> list[str]:
         "--project-dir", str(project), "--profiles-dir", str(project),
         "--target-path", str(warehouse / "dbt" / "target"), "--log-path", str(warehouse / "dbt" / "logs"),
     ]  # fmt: skip
+    if full_refresh:
+        command.append("--full-refresh")
     if select:
         # cautious: a test runs only when every model it reads is selected (dbt's default, eager, also runs a
         # relationship test of an unselected model whose parent is selected, and fails on the missing table)

@@ -25,7 +25,7 @@ def dagbag(tmp_path_factory: pytest.TempPathFactory):
 def test_no_import_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
     tables = {source.table for source in registry().sources.values()}
-    assert set(dagbag.dag_ids) == {f"load_{table}" for table in tables} | {"marts_publish"}
+    assert set(dagbag.dag_ids) == {f"load_{table}" for table in tables} | {"marts_publish", "backfill_years"}
     assert {"load_siaf_gasto", "load_ubigeo_inei", "load_consulta_amigable_municipalidades"} <= set(dagbag.dag_ids)
 
 

@@ -119,8 +119,9 @@ def load_siaf(warehouse_dir: Path, csv_path: Path, *, max_rejects: int = 0, dbt_
         run_dbt_models(warehouse_dir)
 
 
-def run_dbt_models(warehouse_dir: Path) -> None:
-    """Run ``dbt run`` (models only, no data tests) on the warehouse, the way pipeline.transform runs ``dbt build``."""
+def run_dbt_models(warehouse_dir: Path, select: str | None = None) -> None:
+    """Run ``dbt run`` (models only, no data tests) on the warehouse, the way pipeline.transform runs ``dbt build``;
+    ``select``: only these models (e.g. ``path:models/audit`` to recompute the cross-table checks)."""
     import os
     import subprocess
 
@@ -132,10 +133,35 @@ def run_dbt_models(warehouse_dir: Path) -> None:
         dbt_executable(), "--no-use-colors", "run", "--project-dir", project, "--profiles-dir", project,
         "--target-path", str(warehouse_dir / "dbt" / "target"), "--log-path", str(warehouse_dir / "dbt" / "logs"),
     ]  # fmt: skip
+    if select:
+        command += ["--select", select]
     env = {**os.environ, "WAREHOUSE_DIR": str(warehouse_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"dbt run failed on {warehouse_dir}:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
+
+
+def rendered_model_sql(model: str) -> str:
+    """Return the SQL of the dbt model ``model`` with its ``source()`` and ``ref()`` calls replaced by the relations.
+
+    Only for models that call nothing else (the audit layer's): ``ref('m')`` is the schema of ``m``'s layer (the
+    folder under models/, see macros/generate_schema_name.sql) and ``source('s', 't')`` the schema the sources yml
+    gives ``s``. A synthetic warehouse built with DuckDB alone gets its audit table without a dbt parse (~20 s).
+    """
+    import jinja2
+    import yaml
+
+    models = REPO_ROOT / "dbt_project" / "models"
+    layer = {path.stem: path.relative_to(models).parts[0] for path in models.rglob("*.sql")}
+    schemas = {
+        source["name"]: source.get("schema", source["name"])
+        for path in models.rglob("*.yml")
+        for source in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sources", [])
+    }
+    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
+        next(models.rglob(f"{model}.sql")).read_text(encoding="utf-8")
+    )
+    return template.render(ref=lambda name: f"{layer[name]}.{name}", source=lambda s, t: f"{schemas[s]}.{t}")
 
 
 def copy_warehouse(source_dir: Path, target_dir: Path) -> Path:

@@ -113,3 +113,22 @@ def test_without_the_fix_regex_is_unsupported(validate: Any, monkeypatch: pytest
     result = validate(gxe.ExpectColumnValuesToMatchRegex(column="code", regex=r"^\d{2}$"))
     assert not result.success
     assert "Regex is not supported for dialect duckdb" in str(result.exception_info)
+
+
+def test_decimals_serialize_without_walking_the_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    import decimal
+
+    from great_expectations import util as gx_util
+
+    duckdb_compat.apply()
+
+    def no_stack(*_: Any, **__: Any) -> Any:
+        raise AssertionError("inspect.stack() called")
+
+    monkeypatch.setattr(gx_util, "stack", no_stack)
+    amounts = {"devengado": decimal.Decimal("1234567.89"), "rows": [decimal.Decimal("-0.50")]}
+    assert gx_util.convert_to_json_serializable(amounts) == {"devengado": 1234567.89, "rows": [-0.5]}
+    # without the patch, GX's own conversion walks the stack for every value
+    monkeypatch.setattr(gx_util, "convert_decimal_to_float", duckdb_compat._gx_decimal_to_float)
+    with pytest.raises(AssertionError, match=r"inspect\.stack\(\) called"):
+        gx_util.convert_to_json_serializable(amounts)

@@ -103,14 +103,15 @@ def test_warning_only_failure_exits_0(
 
 
 def test_mart_failure_reports_the_key(warehouse_dir: Path, gx_root: Path) -> None:
-    _execute(warehouse_dir, "UPDATE marts.fct_execution_progress SET month = 13 WHERE sec_ejec = '723'")
+    # the month's range is dbt's test (reported as dbt_tests); the year's range is the suite's own
+    _execute(warehouse_dir, "UPDATE marts.fct_execution_progress SET year = 1999 WHERE sec_ejec = '723'")
 
     result = run_gate(warehouse_dir, ["marts_execution_progress"], gx_root=gx_root)
 
     assert not result.passed
-    assert "marts_execution_progress: expect_column_values_to_be_between(month)" in result.failed_critical
+    assert "marts_execution_progress: expect_column_values_to_be_between(year)" in result.failed_critical
     failed = {o.name: o for o in result.failures("critical")}
-    examples = failed["expect_column_values_to_be_between(month)"].examples
+    examples = failed["expect_column_values_to_be_between(year)"].examples
     assert {e["execution_progress_key"] for e in examples} == {"2026|1|723|9002|15|01", "2026|2|723|9002|15|01"}
     assert result.report_path == warehouse_dir / "quality" / "latest.json"
 

@@ -166,6 +166,7 @@ def test_json_report_structure(warehouse: Path, gx_root: Path) -> None:
             "table": "raw.siaf_gasto",
             "kind": "table",
             "query": None,
+            "model": None,
             "suites": SUITE,
             "rows": 126,
             "counts": report["suites"][0]["counts"],

@@ -5,13 +5,13 @@ the dbt data tests declared beside it, which the gate reports as the suite ``dbt
 every mart without a GX suite must declare a uniqueness test on its grain, so the report always says it was checked.
 
 Static checks of the committed GX context (no Great Expectations run): suites, validation definitions, checkpoints,
-the assets of great_expectations.yml, severities and descriptions.
+the assets of great_expectations.yml, severities and descriptions; the cross-table suites validate the dbt audit
+tables, and no mart expectation repeats a dbt test.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,8 @@ INDEX_COLUMNS = {
     "marts_municipal_execution": ["sec_ejec", "year", *LINEAGE],
     "marts_works": ["codigo_infobras", *LINEAGE],
     "marts_works_spending": ["cui", "year", "month"],
-    "marts_works_cui_reconciliation": ["codigo_infobras", "cui"],
     "marts_works_match_rates": ["department_code", "nivel_gobierno", "start_year"],
     "marts_works_red_flags": ["codigo_infobras", "flag_code", *LINEAGE],
-    "marts_works_paralysis_comparison": ["codigo_infobras", "flagged_by"],
     "cross_source_rows": ["source", *LINEAGE],
     "cross_siaf_totals": ["year", "load_id", "_source_sha256"],
     "cross_budget_lines": ["budget_line_key", "year", "sec_ejec", "_source_sha256", "_source_rows"],
@@ -133,24 +131,71 @@ def test_every_expectation_has_a_severity_and_a_plain_description(name: str) -> 
         assert expectation.get("description") == description, expectation
 
 
-def test_every_query_suite_has_a_critical_expectation() -> None:
-    """A query asset has no connection test: if its query cannot run, every expectation errors, and only a critical
-    one makes the gate fail closed."""
+AUDIT_MODELS = REPO_ROOT / "dbt_project" / "models" / "audit"
+
+
+def test_cross_suites_validate_the_dbt_audit_tables() -> None:
+    """Each cross-table check has one implementation: a dbt model of the audit layer, which its suite validates."""
     assets = _assets()
-    for asset_name, suite in _validated_assets().items():
-        if assets[asset_name]["type"] == "query":
-            severities = {e["meta"]["severity"] for e in _load("expectations", suite)["expectations"]}
-            assert "critical" in severities, suite
+    cross = {suite: assets[asset] for asset, suite in _validated_assets().items() if suite.startswith("cross_")}
+    assert sorted(cross) == ["cross_budget_lines", "cross_mart_references", "cross_siaf_totals", "cross_source_rows"]
+    assert not [name for name, asset in assets.items() if asset["type"] == "query"], "SQL belongs in dbt_project"
+    for suite, asset in cross.items():
+        assert (asset["type"], asset["schema_name"], asset["table_name"]) == ("table", "audit", suite)
+        assert (AUDIT_MODELS / f"{suite}.sql").is_file(), suite
+        # a stale audit table fails closed as one critical suite_run outcome; the suite's own checks are critical too
+        assert "critical" in {e["meta"]["severity"] for e in _load("expectations", suite)["expectations"]}, suite
 
 
-@pytest.mark.parametrize("asset_name", sorted(name for name, a in _assets().items() if a["type"] == "query"))
-def test_cross_table_queries_survive_gx_and_sqlalchemy(asset_name: str) -> None:
-    query = _assets()[asset_name]["query"]
-    assert re.match(r"SELECT\s", query), "GX requires a query asset to start with SELECT"
-    assert "$" not in query, "GX would substitute $NAME as a config variable"
-    unquoted = re.sub(r"'[^']*'", "''", query)
-    assert not re.search(r"(?<![:\w]):\w", unquoted), "SQLAlchemy text() would read :name as a bind parameter"
-    assert "raw_text" not in query, "ops.rejects.raw_text holds whole source lines: never show it in examples"
+def test_audit_models_never_read_whole_source_lines() -> None:
+    sql = {path.name: path.read_text(encoding="utf-8") for path in AUDIT_MODELS.glob("*.sql")}
+    assert "audit_current_loads.sql" in sql and len(sql) == 5
+    for name, text in sql.items():
+        assert "raw_text" not in text, f"{name}: ops.rejects.raw_text holds whole source lines"
+
+
+def _dbt_column_tests() -> dict[str, set[tuple[str, str]]]:
+    """marts.<model> -> {(kind, column)} of its dbt tests at error severity (unique/not_null/accepted_*, grain)."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for path in (REPO_ROOT / "dbt_project" / "models" / "marts").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            tests = found.setdefault(f"marts.{model['name']}", set())
+            for test in model.get("data_tests", []):
+                if isinstance(test, dict) and "unique_combination_of_columns" in test:
+                    columns = test["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
+                    tests.add(("unique_combination_of_columns", ",".join(columns)))
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    kind, spec = (test, {}) if isinstance(test, str) else next(iter(test.items()))
+                    if (spec.get("config") or {}).get("severity", "error") == "error":
+                        tests.add((kind, column["name"]))
+    return found
+
+
+# GX expectation type -> the dbt test that says the same thing
+DBT_EQUIVALENT = {
+    "expect_column_values_to_not_be_null": "not_null",
+    "expect_column_values_to_be_unique": "unique",
+    "expect_compound_columns_to_be_unique": "unique_combination_of_columns",
+    "expect_column_values_to_be_in_set": "accepted_values",
+}
+
+
+@pytest.mark.parametrize("name", [name for name in SUITES if name.startswith("marts_")])
+def test_no_mart_expectation_repeats_a_dbt_test(name: str) -> None:
+    """A check dbt declares beside the mart (error severity) is reported from dbt (suite dbt_tests), not run twice.
+
+    Only plain checks repeat: an expectation with a row condition or `mostly` says something dbt's test does not.
+    """
+    table = _load("validation_definitions", name)["data"]["asset"]["name"]
+    dbt_tests = _dbt_column_tests()[table]
+    for expectation in _load("expectations", name)["expectations"]:
+        kwargs = expectation["kwargs"]
+        kind = DBT_EQUIVALENT.get(expectation["type"])
+        if kind is None or "row_condition" in kwargs or "mostly" in kwargs:
+            continue
+        column = ",".join(kwargs["column_list"]) if "column_list" in kwargs else kwargs["column"]
+        assert (kind, column) not in dbt_tests, f"{name}: {expectation['type']}({column}) repeats dbt's {kind}"
 
 
 def test_duplicate_tolerance_is_about_one_per_100000_rows() -> None:

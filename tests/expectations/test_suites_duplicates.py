@@ -1,8 +1,9 @@
 """The exact-duplicate check tolerates MEF's rate (about 1 in 100,000 rows) on a full-size year, and still names them.
 
-A synthetic warehouse built with DuckDB alone (no dbt): 200,000 raw SIAF rows, the staging views and a fact citing
-each row, the ops tables of one current load, and only the tables the cross_source_rows query reads. The 127-row
-sample with one duplicated row failing the same check is in test_suites_gate.py.
+A synthetic warehouse built with DuckDB alone: 200,000 raw SIAF rows, the staging views and a fact citing each row,
+the ops tables of one current load, and only the tables the audit model cross_source_rows reads; the model's own
+SQL (its ref() and source() resolved) builds the audit table. The 127-row sample with one duplicated row failing the
+same check is in test_suites_gate.py.
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ import pytest
 
 from expectations.report import ExpectationOutcome
 from expectations.validate import GateResult, run_gate
+from tests.expectations.gx_scratch_warehouse import rendered_model_sql
 
 ROWS = 200_000
 SHA = "ab" * 32
 DUPLICATES = "expect_column_values_to_be_null(identical_rows) where source == 'siaf-gasto'"
 
 
-def _build(warehouse: Path, duplicated_pairs: list[tuple[int, int]]) -> None:
-    """Write a warehouse whose raw rows are all different except each (row, copy) pair of ``duplicated_pairs``."""
+@pytest.fixture(scope="module")
+def audit_sql() -> str:
+    return rendered_model_sql("cross_source_rows")
+
+
+def _build(warehouse: Path, duplicated_pairs: list[tuple[int, int]], audit_sql: str) -> None:
+    """Write a warehouse whose raw rows are all different except each (row, copy) pair of ``duplicated_pairs``,
+    and its audit tables, as ``dbt build`` would."""
     warehouse.mkdir(parents=True)
     con = duckdb.connect(str(warehouse / "monitoring.duckdb"))
     try:
@@ -61,6 +69,9 @@ def _build(warehouse: Path, duplicated_pairs: list[tuple[int, int]]) -> None:
             "create table marts.fct_budget_execution as"
             " select 'siaf-gasto' as source_contract, _source_sha256, [_source_row] as _source_rows from raw.siaf_gasto"
         )
+        con.execute("create schema audit")
+        con.execute(f"create table audit.cross_source_rows as {audit_sql}")
+        con.execute("create table audit.audit_current_loads as select * from ops.current_partitions")
     finally:
         con.close()
 
@@ -80,9 +91,9 @@ def _duplicates_outcome(warehouse: Path, gx_root: Path) -> tuple[GateResult, Exp
     ],
 )
 def test_duplicate_tolerance_on_a_full_size_year(
-    tmp_path: Path, gx_root: Path, pairs: list[tuple[int, int]], passed: bool
+    tmp_path: Path, gx_root: Path, audit_sql: str, pairs: list[tuple[int, int]], passed: bool
 ) -> None:
-    _build(tmp_path / "warehouse", pairs)
+    _build(tmp_path / "warehouse", pairs, audit_sql)
 
     result, duplicates = _duplicates_outcome(tmp_path / "warehouse", gx_root)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from ingest.load import load
+import pytest
+
+import ingest.load
+from ingest.load import _Load, load
 from tests.ingest.helpers import edited_copy, query
 
 # MEF's older YYYY-Gasto.csv names three code pairs differently (diccionario-gasto.xlsx in ../shared/realdata).
@@ -87,3 +91,73 @@ def test_legacy_layout_is_detected_and_mapped(siaf_sample: Path, warehouse: Path
         " min(categoria_gasto) from raw.siaf_gasto",
     )
     assert rows == [(127, 0, "R", "1", "5")]
+
+
+class _Passes:
+    """Record every full pass over a file (``scan``: digest and line count; ``sha256``: digest only) and make it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[str, Path]] = []
+        for name, attribute in (("scan", "scan"), ("sha256", "sha256_of")):
+            monkeypatch.setattr(ingest.load, attribute, self._recording(name, getattr(ingest.load, attribute)))
+
+    def _recording(self, name: str, real: Callable[[Path], object]) -> Callable[[Path], object]:
+        def call(path: Path) -> object:
+            self.calls.append((name, path))
+            return real(path)
+
+        return call
+
+
+def _never_read(*_: object, **__: object) -> None:
+    raise AssertionError("the file was read")
+
+
+def test_unchanged_local_file_is_skipped_before_it_is_read(
+    siaf_sample: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load("siaf-gasto", str(siaf_sample))
+    passes = _Passes(monkeypatch)
+    monkeypatch.setattr(_Load, "_read_csv_typed", _never_read)
+    monkeypatch.setattr(ingest.load, "read_header", _never_read)
+    again = load("siaf-gasto", str(siaf_sample))
+    assert (again.status, again.sha256, again.layout, again.rows_read) == ("unchanged", first.sha256, first.layout, 0)
+    assert passes.calls == [("sha256", siaf_sample)]  # one hashing pass, and no read
+    tables = query(warehouse, "select table_name from duckdb_tables() where schema_name = 'raw_loads'")
+    assert tables == [(f"siaf_gasto__{first.load_id:06d}",)]  # no table was created for the skipped load
+    assert query(warehouse, "select status, bytes from ops.load_log where load_id = ?", [again.load_id]) == [
+        ("unchanged", siaf_sample.stat().st_size)
+    ]
+
+
+def test_a_changed_file_of_the_same_size_is_loaded(
+    siaf_sample: Path, warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load("siaf-gasto", str(siaf_sample))
+    # row 1's month 5 -> 6: same byte size, other bytes, so only the SHA-256 can tell
+    same_size = edited_copy(
+        siaf_sample, tmp_path / "2026-Gasto-Diario.csv", lambda ls: [ls[0], _month_6(ls[1]), *ls[2:]]
+    )
+    assert same_size.stat().st_size == siaf_sample.stat().st_size
+    passes = _Passes(monkeypatch)
+    result = load("siaf-gasto", str(same_size))
+    assert result.status == "loaded" and result.sha256 != first.sha256
+    assert passes.calls == [("sha256", same_size), ("scan", same_size)]  # hashed first, then again while read
+    assert query(warehouse, "select mes_eje from raw.siaf_gasto where _source_row = 1") == [(6,)]
+
+
+def test_a_file_of_another_size_is_hashed_only_while_it_is_read(
+    siaf_sample: Path, warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load("siaf-gasto", str(siaf_sample))
+    shorter = edited_copy(siaf_sample, tmp_path / "2026-Gasto-Diario.csv", lambda ls: [*ls[:126], b""])
+    passes = _Passes(monkeypatch)
+    result = load("siaf-gasto", str(shorter))
+    assert (result.status, result.rows_loaded, passes.calls) == ("loaded", 125, [("scan", shorter)])
+
+
+def _month_6(line: bytes) -> bytes:
+    fields = line.split(b'","')
+    assert fields[1] == b"5"
+    fields[1] = b"6"
+    return b'","'.join(fields)

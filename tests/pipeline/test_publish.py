@@ -195,3 +195,30 @@ def test_gate_summary_carries_the_validated_loads(warehouse: Path, monkeypatch: 
     _land(warehouse, "siaf-gasto", "2026", 8)
     with pytest.raises(PublishRefusedError, match="current loads changed"):
         tasks.publish_marts(gate, warehouse)
+
+
+def test_publication_records_the_inputs_it_was_built_from(warehouse: Path) -> None:
+    from pipeline.publish import code_fingerprint, marts_inputs, published_inputs
+
+    _working(warehouse, 100)
+    _land(warehouse, "siaf-gasto", "2026", 7)
+    validated = [{"source": "siaf-gasto", "partition_value": "2026", "load_id": 7}]
+    assert published_inputs(warehouse) is None  # nothing published yet
+    publication = publish(warehouse, gate_passed=True, gate_run_id="run-1", validated_loads=validated, code="c0de")
+    recorded = published_inputs(warehouse)
+    assert recorded is not None and recorded.gate_run_id == "run-1"
+    assert recorded.inputs == marts_inputs(warehouse, "c0de")
+    assert recorded.inputs.fingerprint == publication.inputs_fingerprint
+    assert recorded.inputs.loads == [("siaf-gasto", "2026", 7, None, None)]  # no load_log row here: no SHA-256
+    assert marts_inputs(warehouse, code_fingerprint()) != recorded.inputs  # other code, other inputs
+
+    _land(warehouse, "siaf-gasto", "2025", 9)
+    assert marts_inputs(warehouse, "c0de") != recorded.inputs  # another load, other inputs
+
+    # a publication whose recorded fingerprint does not match its own inputs is never trusted for a skip
+    con = duckdb.connect(str(publication.path))
+    try:
+        con.execute("update ops.publication set inputs_fingerprint = 'edited'")
+    finally:
+        con.close()
+    assert published_inputs(warehouse) is None

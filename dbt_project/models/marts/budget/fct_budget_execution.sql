@@ -6,12 +6,20 @@
 -- Either SIAF expenditure file feeds it (int_siaf__budget_lines; docs/siaf-expenditure-files.md): source_contract
 -- says which. A year from the Devengado mensual file has its annual certificado, comprometido anual and girado on
 -- month 0 and NULL on its month rows (the file has no month figure for them).
+--
+-- Built incrementally by year (dbt_project.yml; the rule in macros/years_to_rebuild.sql): a build rebuilds only the
+-- years whose (source_contract, _load_id) changed upstream, so a new daily file rebuilds its year, not history.
+
+{{ config(post_hook="{{ delete_vanished_years('int_siaf__budget_lines') }}") }}
 
 with
 
 budget_lines as (
 
     select * from {{ ref('int_siaf__budget_lines') }}
+    {%- if is_incremental() %}
+    where {{ rebuilt_years_filter(years_to_rebuild(year_loads('int_siaf__budget_lines'))) }}
+    {%- endif %}
 
 ),
 

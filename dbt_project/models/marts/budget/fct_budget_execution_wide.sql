@@ -5,12 +5,78 @@
 -- province / district; dim_budget_program; dim_function) and otherwise from the budget line's own most recent
 -- source row (fuente, genérica, producto/proyecto, ...). Source rows: join budget_execution_key back to
 -- fct_budget_execution (_source_rows).
+--
+-- Built incrementally by year, like fct_budget_execution (dbt_project.yml; macros/years_to_rebuild.sql), plus one
+-- rule of its own: the names from the dimensions are each code's most recent name across all years, so a newer
+-- file that renames an executing unit, a programme or a function changes rows of earlier years too. A year
+-- holding any name that differs from its dimension's is rebuilt (stale_name_years below), so the table always
+-- equals a full build.
+
+{{ config(post_hook="{{ delete_vanished_years('fct_budget_execution') }}") }}
+
+{%- set entity_names = [
+    ('nivel_gobierno_nombre', 'nivel_gobierno_nombre'), ('sector_nombre', 'sector_nombre'),
+    ('pliego_nombre', 'pliego_nombre'), ('ejecutora', 'ejecutora'), ('ejecutora_nombre', 'ejecutora_nombre'),
+    ('departamento_ejecutora', 'department_code'), ('departamento_ejecutora_nombre', 'department_name'),
+    ('provincia_ejecutora', 'provincia_ejecutora'), ('provincia_ejecutora_nombre', 'provincia_ejecutora_nombre'),
+    ('distrito_ejecutora', 'distrito_ejecutora'), ('distrito_ejecutora_nombre', 'distrito_ejecutora_nombre'),
+] %}
+
+{%- if is_incremental() %}
+{%- set rebuilt_years_sql -%}
+    with
+
+    held_entity_names as (
+        select distinct
+            year,
+            sec_ejec,
+            {%- for column, _ in entity_names %}
+            {{ column }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        from {{ this }}
+    ),
+
+    held_code_names as (
+        select distinct year, programa_ppto, programa_ppto_nombre, funcion, funcion_nombre
+        from {{ this }}
+    ),
+
+    stale_name_years as (
+        -- years whose rows carry a name their dimension no longer gives (a dimension row gone counts: NULL now)
+        select held_entity_names.year
+        from held_entity_names
+        left join {{ ref('dim_entity') }} as entities
+            on held_entity_names.sec_ejec = entities.sec_ejec
+        where
+            {%- for column, dimension_column in entity_names %}
+            {% if not loop.first %}or {% endif %}held_entity_names.{{ column }} is distinct from entities.{{ dimension_column }}
+            {%- endfor %}
+        union
+        select held_code_names.year
+        from held_code_names
+        left join {{ ref('dim_budget_program') }} as programs
+            on held_code_names.programa_ppto = programs.programa_ppto
+        left join {{ ref('dim_function') }} as functions
+            on held_code_names.funcion = functions.funcion
+        where held_code_names.programa_ppto_nombre is distinct from programs.programa_ppto_nombre
+            or held_code_names.funcion_nombre is distinct from functions.funcion_nombre
+    )
+
+    {{ years_to_rebuild(year_loads('fct_budget_execution')) }}
+    union
+    select year from stale_name_years
+{%- endset %}
+{%- set rebuilt_years = rebuilt_years_filter(rebuilt_years_sql) %}
+{%- endif %}
 
 with
 
 budget_execution as (
 
     select * from {{ ref('fct_budget_execution') }}
+    {%- if is_incremental() %}
+    where {{ rebuilt_years }}
+    {%- endif %}
 
 ),
 
@@ -35,6 +101,9 @@ functions as (
 budget_lines as (
 
     select * from {{ ref('int_siaf__budget_lines') }}
+    {%- if is_incremental() %}
+    where {{ rebuilt_years }}
+    {%- endif %}
 
 ),
 

@@ -16,7 +16,7 @@ demo: $(STAMP)
 test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Debian packages the tests need, installed when missing: chromium (the dashboard's browser tests; Playwright cannot
 # download its own browsers here), postgresql and redis-server (the Airflow deployment test, docs/scaling.md).

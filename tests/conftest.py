@@ -29,26 +29,10 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-# `make test` runs on two workers (pytest -n 2 --dist loadgroup, pytest-xdist). Every test of a module goes to one
-# worker, so a module's expensive fixture (a loaded, dbt-built warehouse) is built once; modules that share a cached
-# session-wide build share one group, so that build also happens once.
-SHARED_GROUPS = {
-    "tests.test_crash_safety": "reference-run",  # reference_warehouse(): one pipeline run on the SIAF sample
-    "tests.test_concurrency": "reference-run",
-    "tests.pipeline.test_export": "reference-run",
-    "tests.test_privacy_scan": "municipal-run",  # one pipeline run on every municipal example file
-    "tests.test_participatory_budgeting": "municipal-run",
-}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put each test in its module's xdist group (see SHARED_GROUPS) unless it names one itself."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            module = item.module.__name__ if item.module is not None else item.nodeid.split("::")[0]
-            group = SHARED_GROUPS.get(module) or ("dashboard" if module.startswith("tests.dashboard") else module)
-            item.add_marker(pytest.mark.xdist_group(group))
+# `make test` runs on two workers (pytest -n 2 --dist loadfile, pytest-xdist): every test of a module goes to one
+# worker, so a module's expensive fixture (a loaded, dbt-built warehouse) is built once. Not --dist loadgroup: with
+# pytest 9.2, xdist 3.8's xdist_group marks have no effect (xdist tags item._nodeid, which pytest 9 no longer reads),
+# so loadgroup spread every module over both workers and built each module fixture twice.
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,7 +40,10 @@ def pytest_configure(config: pytest.Config) -> None:
     import os
     import tempfile
 
-    home = Path(tempfile.mkdtemp(prefix="airflow-home-"))
-    os.environ.setdefault("AIRFLOW_HOME", str(home))
+    # One home per process: xdist workers inherit the controller's environment, and two workers migrating one
+    # SQLite metadata database race ("table team already exists"). A home the user set is kept.
+    if "AIRFLOW_HOME" not in os.environ or os.environ.get("TESTS_AIRFLOW_HOME") == os.environ["AIRFLOW_HOME"]:
+        home = Path(tempfile.mkdtemp(prefix=f"airflow-home-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"))
+        os.environ["AIRFLOW_HOME"] = os.environ["TESTS_AIRFLOW_HOME"] = str(home)
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))

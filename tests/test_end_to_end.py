@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT
-from tests.ingest.helpers import edited_copy, read_rows
+from tests.ingest.helpers import edited_copy, query, read_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +91,54 @@ def test_published_sums_equal_the_files_own_sums(demo, siaf_sample: Path) -> Non
         assert ("siaf-gasto", "loaded", 127) in loads
     finally:
         con.close()
+
+
+def test_an_unchanged_file_skips_the_load_emits_no_event_and_the_marts_skip(demo) -> None:
+    """Airflow 3 registers a task's outlets only when it succeeds: a skipped load emits no ``raw.<table>`` event."""
+    env, warehouse, _ = demo
+    published = warehouse / "published.duckdb"
+    before = published.read_bytes()
+    ((location,),) = query(
+        warehouse,
+        "select l.location from ops.current_partitions p join ops.load_log l using (load_id) "
+        "where p.source = 'siaf-gasto'",
+    )
+    airflow_db = Path(env["AIRFLOW_HOME"]) / "airflow.db"
+
+    def events() -> int:
+        con = sqlite3.connect(airflow_db)
+        try:
+            return int(con.execute("select count(*) from asset_event").fetchone()[0])
+        finally:
+            con.close()
+
+    def states(dag_id: str) -> dict[str, str]:
+        con = sqlite3.connect(airflow_db)
+        try:
+            run_id = con.execute(
+                "select run_id from dag_run where dag_id = ? order by id desc limit 1", [dag_id]
+            ).fetchone()[0]
+            rows = con.execute(
+                "select task_id, state from task_instance where dag_id = ? and run_id = ?", [dag_id, run_id]
+            ).fetchall()
+            return dict(rows)
+        finally:
+            con.close()
+
+    events_before = events()
+    airflow = str(ROOT / ".venv" / "bin" / "airflow")
+    env = {**env, "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    load = _run([airflow, "dags", "test", "load_siaf_gasto", "-c", json.dumps({"location": location})], env)
+    assert load.returncode == 0, (load.stdout + load.stderr)[-4000:]
+    assert states("load_siaf_gasto") == {"fetch": "success", "load": "skipped"}
+    assert events() == events_before
+    marts = _run([airflow, "dags", "test", "marts_publish"], env)
+    assert marts.returncode == 0, (marts.stdout + marts.stderr)[-4000:]
+    assert states("marts_publish")["dbt_build"] == "skipped"
+    assert set(states("marts_publish").values()) == {"skipped"}
+    assert published.read_bytes() == before
+    (status,) = query(warehouse, "select status from ops.load_log order by load_id desc limit 1")[0]
+    assert status == "unchanged"
 
 
 def test_bad_file_fails_the_dag_and_keeps_the_published_file(demo, siaf_sample: Path, tmp_path: Path) -> None:

@@ -11,20 +11,18 @@ One scratch warehouse, three small generated years, loaded with the real loader 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, SIAF_SAMPLE
+from tests.conftest import SIAF_SAMPLE
+from tests.ingest.helpers import records
 
 KEPT, CURRENT, SWITCHED = 2024, 2025, 2023  # 2024 untouched by step 2; 2025 reloaded; 2023 Devengado -> gasto
 FACTS = ("fct_budget_execution", "fct_budget_execution_wide")
@@ -42,25 +40,8 @@ SECOND_AT = datetime(2026, 5, 16, 6, 0, tzinfo=UTC)
 MARKERS = {table: f"{table} before step 2" for table in FACTS}
 
 
-def _benchmark_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _query(warehouse: Path, sql: str) -> list[dict[str, Any]]:
-    import duckdb
-
-    con = duckdb.connect(str(warehouse / "monitoring.duckdb"), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+    return records(warehouse / "monitoring.duckdb", sql)
 
 
 def _load(warehouse: Path, source: str, path: Path) -> None:
@@ -147,9 +128,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """Load and build in the three steps of the module docstring."""
     import duckdb
 
+    from benchmarks import generate_siaf as gasto
+    from benchmarks import generate_siaf_devengado as devengado
     from pipeline.transform import dbt_build
 
-    gasto, devengado = _benchmark_module("generate_siaf"), _benchmark_module("generate_siaf_devengado")
     folder = tmp_path_factory.mktemp("incremental_years")
     files = {
         "kept": folder / f"{KEPT}-Gasto.csv",

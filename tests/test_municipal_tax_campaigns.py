@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, SIAF_SAMPLE, UBIGEO_INEI
+from tests.ingest.helpers import records
 
 EXAMPLES = ROOT / "examples" / "municipal"
 RECAUDACION = EXAMPLES / "minkacuni-2021-recaudacion.xlsx"
@@ -66,15 +67,7 @@ def _personal_values(path: Path) -> set[str]:
 
 
 def _query(database: Path, sql: str) -> list[dict[str, Any]]:
-    import duckdb
-
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+    return records(database, sql)
 
 
 def _test_campaign(folder: Path, gen: ModuleType) -> tuple[Path, Path]:

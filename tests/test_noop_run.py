@@ -3,8 +3,9 @@
 - ``python -m pipeline run`` on the files of the last publication: both loads ``unchanged``, dbt build, the gate and
   publish skipped with one line naming the publication, ``published.duckdb`` byte for byte as it was.
 - A new load, a changed dbt model or ``--force``: dbt build, the gate and publish run.
-- Airflow: a load task whose file is unchanged is skipped, so ``raw.<table>`` gets no asset event and
-  ``marts_publish`` is not triggered; the marts DAG's first task skips itself (and so the rest) when nothing changed.
+- Airflow: the marts DAG's first task skips itself (and so the rest) when nothing changed. A load task whose file is
+  unchanged is skipped, so ``raw.<table>`` gets no asset event: ``tests/test_end_to_end.py`` runs that in Airflow
+  on the demo's metadata database (no second ``airflow db migrate``).
 
 The published warehouse is a copy of the session's reference run (``tests/test_crash_safety.py``), so these tests
 build nothing themselves; stages that must not run here raise when called.
@@ -12,24 +13,17 @@ build nothing themselves; stages that must not run here raise when called.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import sqlite3
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from ingest.load import load
 from pipeline.cli import main
 from tests.conftest import ROOT, SIAF_SAMPLE, UBIGEO_INEI
 from tests.ingest.helpers import edited_copy, query
 from tests.test_crash_safety import reference_warehouse
-
-pytestmark = pytest.mark.xdist_group("reference-run")  # shares the reference run with test_crash_safety
 
 RUN = ["run", "--load", f"ubigeo-inei={UBIGEO_INEI}", "--load", f"siaf-gasto={SIAF_SAMPLE}"]
 STAGES = ("build_marts", "run_quality_gate", "publish_marts")
@@ -119,37 +113,6 @@ def test_a_changed_dbt_model_rebuilds(published: Path, tmp_path: Path, monkeypat
     plan = marts_plan(published)
     assert plan["rebuild"] is True
     assert "the code that builds or checks the marts changed" in str(plan["message"])
-
-
-def test_airflow_unchanged_file_skips_the_load_and_emits_no_asset_event(tmp_path: Path) -> None:
-    """``airflow dags test`` of ``load_siaf_gasto`` on the current file: fetch succeeds, load is skipped, no event."""
-    warehouse, home = tmp_path / "warehouse", tmp_path / "airflow"
-    home.mkdir()
-    env = {
-        **os.environ,
-        "WAREHOUSE_DIR": str(warehouse),
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    }
-    first = load("siaf-gasto", str(SIAF_SAMPLE), warehouse=warehouse)
-    airflow = str(ROOT / ".venv" / "bin" / "airflow")
-    for command in (
-        [airflow, "db", "migrate"],
-        [airflow, "dags", "test", "load_siaf_gasto", "-c", json.dumps({"location": str(SIAF_SAMPLE)})],
-    ):
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-        assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    con = sqlite3.connect(home / "airflow.db")
-    try:
-        states = dict(con.execute("select task_id, state from task_instance where dag_id = 'load_siaf_gasto'"))
-        events = con.execute("select count(*) from asset_event").fetchone()[0]
-    finally:
-        con.close()
-    assert states == {"fetch": "success", "load": "skipped"}
-    assert events == 0
-    log = query(warehouse, "select load_id, status from ops.load_log order by load_id")
-    assert log == [(first.load_id, "loaded"), (first.load_id + 1, "unchanged")]
 
 
 def test_airflow_marts_dag_skips_when_nothing_changed(published: Path) -> None:

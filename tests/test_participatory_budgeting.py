@@ -16,11 +16,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from pipeline.paths import dbt_project_dir
 from pipeline.transform import dbt_executable
+from tests.ingest.helpers import records
 from tests.test_privacy_scan import (
     CUI_FULFILLED,
     CUI_NO_DEVENGADO,
@@ -40,13 +40,7 @@ def run() -> PipelineRun:
 
 
 def _query(database: Path, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        cursor = con.execute(sql, params or [])
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+    return records(database, sql, params)
 
 
 def _participation(database: Path, ubigeo: str = COYLLURQUI) -> dict[tuple[int, str, str | None, str | None], dict]:

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SIAF_SAMPLE
-from tests.ingest.helpers import read_rows
+from tests.ingest.helpers import read_rows, records
 
 LOAD_TIMES = {
     "jan": datetime(2026, 1, 15, 6, 0),
@@ -59,15 +59,7 @@ class Run:
 
 
 def _query(warehouse: Path, sql: str) -> list[dict[str, Any]]:
-    import duckdb
-
-    con = duckdb.connect(str(warehouse / "monitoring.duckdb"), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+    return records(warehouse / "monitoring.duckdb", sql)
 
 
 def _count(warehouse: Path, relation: str) -> int:

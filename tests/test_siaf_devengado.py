@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, SIAF_SAMPLE
+from tests.ingest.helpers import records
 
 GENERATOR = ROOT / "benchmarks" / "generate_siaf_devengado.py"
 DEVENGADO = "siaf-devengado-mensual"
@@ -70,15 +71,7 @@ def _load(warehouse: Path, source: str, path: Path) -> Any:
 
 
 def _query(warehouse: Path, sql: str) -> list[dict[str, Any]]:
-    import duckdb
-
-    con = duckdb.connect(str(warehouse / "monitoring.duckdb"), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+    return records(warehouse / "monitoring.duckdb", sql)
 
 
 def _break_annual(good: Path, bad: Path, row: int) -> None:

@@ -21,6 +21,7 @@ import pytest
 
 from benchmarks.generate_siaf_ingreso import HEADER, Junk, generate
 from tests.conftest import REALDATA
+from tests.ingest.helpers import records
 
 DICTIONARY = REALDATA / "siaf_ingreso" / "diccionario-ingreso.xlsx"
 ROWS = 900
@@ -48,15 +49,7 @@ def _tax(row: dict[str, str]) -> str:
 
 
 def _query(db: Path, sql: str) -> list[dict[str, Any]]:
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+    return records(db, sql)
 
 
 @pytest.fixture(scope="module")

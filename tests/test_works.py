@@ -20,6 +20,7 @@ import pytest
 
 from benchmarks.generate_infobras import iter_rows, write_works
 from tests.conftest import REALDATA, SIAF_SAMPLE, UBIGEO_INEI
+from tests.ingest.helpers import records
 
 INVIERTE = REALDATA / "invierte" / "invierte-consulta-50-rows.xlsx"
 ALERTAS = REALDATA / "obras_paralizadas" / "alertas-obras-paralizadas-2026-05.xlsx"
@@ -116,15 +117,7 @@ def _write_siaf(path: Path) -> Path:
 
 
 def _query(warehouse: Path, sql: str) -> list[dict[str, Any]]:
-    import duckdb
-
-    con = duckdb.connect(str(warehouse / "monitoring.duckdb"), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+    return records(warehouse / "monitoring.duckdb", sql)
 
 
 def _load(monkeypatch: pytest.MonkeyPatch, source: str, path: Path, at: datetime) -> None:

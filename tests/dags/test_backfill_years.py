@@ -7,8 +7,6 @@ call, without Airflow.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, SIAF_SAMPLE
+from tests.ingest.helpers import query
 
 CURRENT = datetime.now(UTC).year  # dag.test() runs with the logical date now
 PAST = (CURRENT - 3, CURRENT - 2)
@@ -25,23 +24,10 @@ FILE_BYTES = 20_000
 
 
 def _generate(out: Path, year: int, seed: int) -> Path:
-    spec = importlib.util.spec_from_file_location("generate_siaf", ROOT / "benchmarks" / "generate_siaf.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    assert module.generate(out, FILE_BYTES, SIAF_SAMPLE, year, seed=seed) > 0
+    from benchmarks.generate_siaf import generate
+
+    assert generate(out, FILE_BYTES, SIAF_SAMPLE, year, seed=seed) > 0
     return out
-
-
-def _query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
-    import duckdb
-
-    con = duckdb.connect(str(warehouse / "monitoring.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @dataclass
@@ -72,7 +58,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("WAREHOUSE_DIR", str(warehouse))
         assert load("siaf-gasto", str(files / f"{CURRENT}-Gasto.csv"), warehouse=warehouse).status == "loaded"
-        current_before = _query(warehouse, "select * from ops.current_partitions order by partition_value")
+        current_before = query(warehouse, "select * from ops.current_partitions order by partition_value")
         initdb()
         dag = DagBag(dag_folder=str(ROOT / "dags" / "backfill_years.py")).dags["backfill_years"]
         template = str(files / "{year}-Gasto.csv")
@@ -87,18 +73,18 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
 
 def test_backfill_loads_each_year_from_its_file_and_announces_the_asset_once(run: Run) -> None:
     assert run.state == "success"
-    loads = _query(
+    loads = query(
         run.warehouse,
         "select partitions, location from ops.load_log where status = 'loaded' order by load_id",
     )
     assert loads[1:] == [([str(year)], str(run.files / f"{year}-Gasto.csv")) for year in PAST]
-    raw = _query(run.warehouse, "select ano_eje, count(*) from raw.siaf_gasto group by all order by 1")
+    raw = query(run.warehouse, "select ano_eje, count(*) from raw.siaf_gasto group by all order by 1")
     assert [year for year, _ in raw] == [*PAST, CURRENT]
     assert run.asset_events == [("raw.siaf_gasto", {"years": list(PAST)})]
 
 
 def test_backfill_leaves_the_current_year_alone(run: Run) -> None:
-    after = _query(run.warehouse, f"select * from ops.current_partitions where partition_value = '{CURRENT}'")
+    after = query(run.warehouse, f"select * from ops.current_partitions where partition_value = '{CURRENT}'")
     assert after == [row for row in run.current_load_before if row[1] == str(CURRENT)] != []
 
 
@@ -134,8 +120,8 @@ def test_plan_refuses_a_source_not_partitioned_by_year() -> None:
 def test_a_file_with_rows_of_another_year_is_refused_before_loading(run: Run) -> None:
     from pipeline.backfill import BackfillError, fetch_year
 
-    loads_before = _query(run.warehouse, "select count(*) from ops.load_log")
+    loads_before = query(run.warehouse, "select count(*) from ops.load_log")
     mislabelled = {"source": "siaf-gasto", "year": PAST[0] - 1, "location": str(run.files / f"{PAST[0]}-Gasto.csv")}
     with pytest.raises(BackfillError, match=rf"holds rows of other years: {PAST[0]} \(\d+ rows\)"):
         fetch_year(mislabelled, warehouse=run.warehouse)
-    assert _query(run.warehouse, "select count(*) from ops.load_log") == loads_before
+    assert query(run.warehouse, "select count(*) from ops.load_log") == loads_before

@@ -29,3 +29,14 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def records(database: Path, sql: str, params: list | None = None) -> list[dict]:
+    """Run a read-only query against a DuckDB file (working or published) and return its rows as dicts."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        cursor = con.execute(sql, params or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()

@@ -112,24 +112,14 @@ def load_source(
     return asdict(result)
 
 
-def marts_fingerprint(warehouse: Path | None = None) -> str | None:
-    """Return the SHA-256 of what the marts would be built from now: the current loads (source, partition, load id,
-    file SHA-256, load time) and the code that builds and checks them (:func:`pipeline.publish.code_fingerprint`);
-    None when the working database has no loads recorded. Equal to the publication's
-    ``ops.publication.inputs_fingerprint`` exactly when a run would skip dbt build, the gate and publish."""
-    from pipeline.publish import marts_inputs
-
-    inputs = marts_inputs(warehouse or warehouse_dir())
-    return None if inputs is None else inputs.fingerprint
-
-
 def marts_plan(warehouse: Path | None = None, *, force: bool = False) -> dict[str, object]:
     """Decide whether dbt build, the gate and publish must run; return the decision, JSON-friendly.
 
     They are skipped (``rebuild`` false) when the inputs are exactly those of the publication in
-    ``published.duckdb``: the same current loads (same files) and the same code (:func:`marts_fingerprint`), unless
-    ``force``. ``message`` says why, naming the publication when skipping. ``code_fingerprint`` goes to
-    :func:`publish_marts`, so the publication records the code as it was when the build started.
+    ``published.duckdb``: the same current loads (same files) and the same code
+    (:func:`pipeline.publish.marts_inputs`), unless ``force``. ``message`` says why, naming the publication when
+    skipping. ``code_fingerprint`` goes to :func:`publish_marts`, so the publication records the code as it was when
+    the build started.
     """
     from pipeline.publish import code_fingerprint, marts_inputs, published_inputs, remove_abandoned_staging
 
